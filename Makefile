@@ -1,0 +1,36 @@
+# One-command set-up: every target creates .venv and installs the project if needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-test
+SCENARIO ?= scenarios/baseline.toml
+
+.PHONY: test test-thorough run bench lint docs-schema clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(PY) -m ruff check sim tests benchmarks
+	$(PY) -m ruff format --check sim tests benchmarks
+	$(PY) -m mypy
+
+test: lint
+	$(PY) -m pytest
+
+test-thorough: lint
+	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest
+
+run: $(STAMP)
+	$(PY) -m sim run $(SCENARIO) --out runs
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_engine.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache .hypothesis

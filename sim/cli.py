@@ -1,0 +1,122 @@
+"""Command line: ``python -m sim run|validate|schema``.
+
+Exit codes: 0 success, 2 invalid input (one line per problem, no traceback), 1 any other
+failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.errors import ScenarioError
+from sim.loader import load_scenario
+from sim.scenario import Scenario
+
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63-1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to document the CLI)."""
+    parser = _Parser(prog="python -m sim", description="ICB funding-allocation scenario simulator")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="run scenario files and write their outputs")
+    run.add_argument("files", nargs="+", type=Path, help="scenario TOML files")
+    run.add_argument("--replications", "-n", type=_positive, help="override the number of replications")
+    run.add_argument("--seed", type=_seed, help="override the root random seed")
+    run.add_argument("--out", type=Path, default=Path("runs"), help="output directory (default: runs)")
+    run.add_argument("--chunk-size", type=_positive, help="replications simulated at once (bounds memory)")
+    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("files", nargs="+", type=Path)
+    sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    return parser
+
+
+def _load_all(files: Sequence[Path]) -> tuple[list[Scenario], bool]:
+    scenarios, invalid = [], False
+    for f in files:
+        try:
+            scenarios.append(load_scenario(f))
+        except ScenarioError as exc:
+            print(str(exc), file=sys.stderr)
+            invalid = True
+    return scenarios, invalid
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sim.output import write_run
+    from sim.run import run
+    from sim.summary import format_table, summarise
+
+    scenarios, invalid = _load_all(args.files)
+    failed = False
+    for sc in scenarios:
+        update = {}
+        if args.replications is not None:
+            update["replications"] = args.replications
+        if args.seed is not None:
+            update["seed"] = args.seed
+        sc = sc.model_copy(update=update)
+        try:
+            res = run(sc, chunk_size=args.chunk_size)
+            path = write_run(res, args.out)
+        except Exception as exc:  # report and carry on with the other scenarios
+            print(f"{sc.name}: run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        print(f"\n{sc.name}: {res.n} replications, seed {sc.seed}, {sc.horizon_years} years -> {path}")
+        print(format_table(summarise(res)))
+    if invalid:
+        return EXIT_INVALID
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    scenarios, invalid = _load_all(args.files)
+    for sc in scenarios:
+        print(f"ok: {sc.name}")
+    return EXIT_INVALID if invalid else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "validate":
+            return _cmd_validate(args)
+        print(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_FAILURE

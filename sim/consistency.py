@@ -1,0 +1,123 @@
+"""Checks that relate several fields of a scenario, each naming the field it concerns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sim.calendar import Calendar
+from sim.errors import Problem
+from sim.money import MAX_PENCE, pounds_m_to_pence
+from sim.need import NEED_CAP
+from sim.scenario import Scenario
+
+#: Tolerance on sector shares summing to one.
+SHARE_TOLERANCE = 1e-6
+RULE_PARAMETERS = {
+    "min_share": "min_share",
+    "min_growth": "growth",
+    "cap_transfers_out": "cap",
+    "no_transfers_out": None,
+    "real_terms_floor": None,
+}
+
+
+def _duplicates(items: Iterable[str], path: str, what: str) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for i, name in enumerate(items):
+        if name in seen:
+            out.append(Problem(f"{path}[{i}].name", f"duplicate {what} name {name!r}"))
+        seen.add(name)
+    return out
+
+
+def check_consistency(sc: Scenario) -> list[Problem]:
+    """Every cross-field problem; an empty list means the scenario can run."""
+    problems: list[Problem] = []
+    total = sum(s.share for s in sc.sectors)
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        problems.append(Problem("sectors", f"shares must sum to 1, got {total:.6g}"))
+    problems += _duplicates((s.name for s in sc.sectors), "sectors", "sector")
+    problems += _duplicates((p.name for p in sc.places), "places", "place")
+    problems += _duplicates((m.name for m in sc.board.members), "board.members", "member")
+    problems += _duplicates((r.name for r in sc.ring_fences), "ring_fences", "ring-fence")
+    if not any(m.voting for m in sc.board.members):
+        problems.append(Problem("board.members", "at least one member must vote"))
+    chairs = [i for i, m in enumerate(sc.board.members) if m.constituency == "chair"]
+    if len(chairs) > 1:
+        problems.append(Problem(f"board.members[{chairs[1]}].constituency", "a board has only one chair"))
+    kinds = {s.kind for s in sc.sectors}
+    if sc.spill_over.elasticity > 0 and sc.spill_over.to_kind not in kinds:
+        problems.append(Problem("spill_over.to_kind", f"no sector of kind {sc.spill_over.to_kind!r}"))
+    problems += _check_rules(sc, kinds)
+    problems += _check_overflow(sc)
+    if not problems:
+        from sim.ring_fence import check_feasibility
+
+        problems += check_feasibility(sc)
+    return problems
+
+
+def _check_rules(sc: Scenario, kinds: set[str]) -> list[Problem]:
+    cal = Calendar(sc.start_year, sc.horizon_years)
+    sectors = {s.name for s in sc.sectors}
+    places = {p.name for p in sc.places}
+    out: list[Problem] = []
+    for i, rf in enumerate(sc.ring_fences):
+        at = f"ring_fences[{i}]"
+        if (rf.sector is None) == (rf.kind is None):
+            out.append(Problem(at, "give exactly one of 'sector' or 'kind'"))
+        elif rf.sector is not None and rf.sector not in sectors:
+            out.append(Problem(f"{at}.sector", f"no sector named {rf.sector!r}"))
+        elif rf.kind is not None and rf.kind not in kinds:
+            out.append(Problem(f"{at}.kind", f"no sector of kind {rf.kind!r}"))
+        if rf.place != "all" and rf.place not in places:
+            out.append(Problem(f"{at}.place", f"no place named {rf.place!r}"))
+        needed = RULE_PARAMETERS[rf.rule]
+        for param in ("min_share", "growth", "cap"):
+            given = getattr(rf, param) is not None
+            if param == needed and not given:
+                out.append(Problem(f"{at}.{param}", f"required for rule {rf.rule!r}"))
+            elif param != needed and given:
+                out.append(Problem(f"{at}.{param}", f"not used by rule {rf.rule!r}"))
+        months = {}
+        for param, text in (("from", rf.start), ("until", rf.until)):
+            if text is None:
+                continue
+            m = cal.month_index(text)
+            months[param] = m
+            if not 0 <= m < cal.months:
+                out.append(
+                    Problem(
+                        f"{at}.{param}",
+                        f"{text} is outside the horizon ({cal.label(0)} to {cal.last_month_label})",
+                    )
+                )
+        if len(months) == 2 and months["from"] > months["until"]:
+            out.append(Problem(f"{at}.until", f"{rf.until} is before 'from' ({rf.start})"))
+    return out
+
+
+def _check_overflow(sc: Scenario) -> list[Problem]:
+    """Refuse inputs whose sums over the horizon could overflow 64-bit pence."""
+    a = sc.allocation
+    yearly = pounds_m_to_pence(a.initial_gbp_m)
+    growth = max(1.0, 1.0 + a.growth_rate + 3.0 * a.growth_sd)
+    need_growth = max((1.0 + s.need_growth) for s in sc.sectors) * max(1.0, 1.0 + a.inflation)
+    ratio = max(s.need_ratio for s in sc.sectors) * (1.0 + max(s.seasonality for s in sc.sectors))
+    allocated = 0.0
+    for y in range(sc.horizon_years):
+        # Allocations received plus the most that could be spent (need at its cap, with
+        # spill-over at most doubling it) must stay within the engine's limit.
+        allocated += yearly * growth**y
+        allocated += yearly * ratio * NEED_CAP * 2.0 * need_growth ** (y + 1)
+    if allocated > MAX_PENCE / 4:
+        limit_m = MAX_PENCE / 4 / 1e8
+        return [
+            Problem(
+                "allocation.initial_gbp_m",
+                f"sums over the horizon could overflow 64-bit pence (up to £{allocated / 1e8:,.0f}m, "
+                f"limit £{limit_m:,.0f}m); reduce the allocation, growth or horizon",
+            )
+        ]
+    return []

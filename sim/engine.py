@@ -1,0 +1,388 @@
+"""The discrete-event engine: SimPy drives the calendar, numpy arrays hold every replication.
+
+Time is counted in ticks, ``TICKS`` per month, so that events in the same month happen in a
+fixed order: dated policy changes, the year start (allocation and annual plan), the month
+(need arises, money is spent, spill-over is queued, pressure is measured), board meetings,
+the month-end record, and the year end. Every event acts on all replications at once;
+differences between replications (a shock, an extraordinary meeting) are masks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import simpy
+
+from sim import ledger as accounts
+from sim.board import compile_board
+from sim.ledger import Ledger
+from sim.money import Pence, split
+from sim.need import allocation_growth, environment_width, simulate_need
+from sim.projection import allocate
+from sim.randomness import ATTENDANCE, ENVIRONMENT, uniform_block
+from sim.results import MeetingTable, Results
+from sim.ring_fence import PlanHistory, annual_plan, compile_rules, transfer_capacity
+from sim.scenario import MAX_MEMBERS, Scenario
+from sim.system import compile_system
+
+TICKS = 10
+POLICY, YEAR_START, MONTH, MEETING, RECORD, YEAR_END = 0, 1, 2, 5, 8, 9
+SERIES = ("allocation", "budget", "need", "spend", "unmet", "spill_in", "transfers_in", "transfers_out")
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class _Month:
+    """Flows of the current month, pence, shape (R, P, S)."""
+
+    need: Pence
+    spend: Pence
+    unmet: Pence
+    spill_in: Pence
+    transfers_in: Pence
+    transfers_out: Pence
+
+
+class Engine:
+    """One simulation of a scenario over a set of replication indices."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        replications: npt.NDArray[np.int64],
+        check: bool = True,
+        progress: Progress | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.system = compile_system(scenario)
+        self.rules = compile_rules(scenario, self.system)
+        self.board = compile_board(scenario.board)
+        self.replications = np.asarray(replications, dtype=np.int64)
+        self.check_conservation = check
+        self.progress = progress
+        sys_ = self.system
+        r, p, s = len(self.replications), sys_.places, sys_.sectors
+        m, y = sys_.calendar.months, scenario.horizon_years
+        self.shape = (r, p, s)
+        env_u = uniform_block(scenario.seed, self.replications, ENVIRONMENT, (m, environment_width(sys_)))
+        self.need_base = simulate_need(scenario, sys_, env_u)
+        self.growth = allocation_growth(scenario, env_u)
+        del env_u
+        self.attendance = (
+            uniform_block(scenario.seed, self.replications, ATTENDANCE, (m, MAX_MEMBERS))
+            if scenario.board.absence_probability > 0
+            else None
+        )
+        self.ledger = Ledger.for_system(r, sys_.place_names, sys_.sector_names)
+        self.budget_acc = self.ledger.budget_accounts()
+        self.spend_acc = self.ledger.spend_accounts()
+        zeros = np.zeros(self.shape, dtype=np.int64)
+        self.plan = zeros.copy()
+        self.budget = zeros.copy()
+        self.recurrent_net = zeros.copy()
+        self.moved_out = zeros.copy()
+        self.allocation = np.zeros(r, dtype=np.int64)
+        self.history = PlanHistory(None, None, None, 1.0)
+        self.forecast = np.zeros((r, p), dtype=np.int64)
+        lag = scenario.spill_over.lag_months
+        self.spill_queue = np.zeros((r, lag, p, s), dtype=np.float64)
+        to_w = sys_.shares * sys_.spill_to
+        self.spill_weights = to_w / to_w.sum() if to_w.sum() > 0 else to_w
+        self.active = [rule.active(0) for rule in self.rules]
+        self.month_flows = self._empty_month()
+        n = len(self.rules)
+        self.series = {k: np.zeros((r, m, p, s), dtype=np.int64) for k in SERIES}
+        self.system_series = {k: np.zeros((r, m), dtype=np.int64) for k in ("reserve", "deficit", "allocated")}
+        self.year_end_balance = np.zeros((r, y, p, s), dtype=np.int64)
+        self.bindings = np.zeros((r, n), dtype=np.int64)
+        self.shortfalls = np.zeros((r, n), dtype=np.int64)
+        self.meetings: list[MeetingTable] = []
+        self.policy_log: list[tuple[int, str, str]] = []
+
+    # -- calendar -----------------------------------------------------------------------------
+    def run(self) -> Results:
+        """Run the calendar to the horizon and return the results."""
+        env = simpy.Environment()
+        env.process(self._policy(env))
+        env.process(self._years(env))
+        env.process(self._months(env))
+        env.process(self._scheduled_meetings(env))
+        env.run()
+        return self._results()
+
+    @staticmethod
+    def _at(env: simpy.Environment, month: int, tick: int) -> simpy.Timeout:
+        return env.timeout(month * TICKS + tick - env.now)
+
+    def _policy(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        changes = []
+        for k, rule in enumerate(self.rules):
+            if rule.start > 0:
+                changes.append((rule.start, k, True))
+            if rule.until < self.system.calendar.months - 1:
+                changes.append((rule.until + 1, k, False))
+        for month, k, on in sorted(changes):
+            yield self._at(env, month, POLICY)
+            self.active[k] = on
+            self.policy_log.append((month, self.rules[k].name, "starts" if on else "expires"))
+
+    def _years(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        for y in range(self.scenario.horizon_years):
+            yield self._at(env, 12 * y, YEAR_START)
+            self._year_start(y)
+            yield self._at(env, 12 * y + 11, YEAR_END)
+            self._year_end(y)
+
+    def _months(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        interval = self.scenario.board.meeting_interval_months
+        months = self.system.calendar.months
+        for m in range(months):
+            yield self._at(env, m, MONTH)
+            pressured = self._month(m)
+            if (m + 1) % interval != 0 and pressured.any():
+                env.process(self._meeting_at(env, m, pressured, extraordinary=True))
+            yield self._at(env, m, RECORD)
+            self._record(m)
+            if self.progress is not None:
+                self.progress(m + 1, months)
+
+    def _scheduled_meetings(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        interval = self.scenario.board.meeting_interval_months
+        everyone = np.ones(len(self.replications), dtype=bool)
+        for m in range(interval - 1, self.system.calendar.months, interval):
+            yield self._at(env, m, MEETING)
+            self._meeting(m, everyone, extraordinary=False)
+
+    def _meeting_at(
+        self, env: simpy.Environment, month: int, mask: npt.NDArray[np.bool_], extraordinary: bool
+    ) -> Generator[simpy.Event, Any, None]:
+        yield self._at(env, month, MEETING)
+        self._meeting(month, mask, extraordinary)
+
+    # -- events -------------------------------------------------------------------------------
+    def _checked(self, month: int, event: str) -> None:
+        if self.check_conservation:
+            self.ledger.check(month, event)
+
+    def _empty_month(self) -> _Month:
+        z = np.zeros(self.shape, dtype=np.int64)
+        return _Month(z, z.copy(), z.copy(), z.copy(), z.copy(), z.copy())
+
+    def _year_start(self, y: int) -> None:
+        """Receive the allocation, top up the reserve, and plan the year's budgets."""
+        sc, sys_, led = self.scenario, self.system, self.ledger
+        month = 12 * y
+        if y == 0:
+            self.allocation = np.full(len(self.replications), sys_.initial_allocation, dtype=np.int64)
+        else:
+            self.allocation = np.rint(self.allocation * self.growth[:, y]).astype(np.int64)
+        led.receive(self.allocation, month, "allocation from NHS England")
+        target = np.floor(sc.allocation.contingency_share * self.allocation).astype(np.int64)
+        topup = np.clip(target - led.balances[:, accounts.RESERVE], 0, self.allocation)
+        led.transfer(accounts.SOURCE, accounts.RESERVE, topup, month, True, "contingency reserve top-up")
+        money = self.allocation - topup
+        weights = np.broadcast_to(sys_.place_weights, (len(money), sys_.places))
+        totals = split(money, weights)
+        if self.history.prev_plan is None:
+            proposal = totals[:, :, None] * sys_.shares[None, None, :]
+        else:
+            baseline = (self.plan + self.recurrent_net).astype(np.float64)
+            base_sum = baseline.sum(axis=2, keepdims=True)
+            share = np.where(base_sum > 0, baseline / np.where(base_sum > 0, base_sum, 1.0), sys_.shares)
+            proposal = totals[:, :, None] * share
+        plan = annual_plan(self.rules, self.active, proposal, totals, self.history)
+        led.transfer(
+            accounts.SOURCE,
+            self.budget_acc.ravel(),
+            plan.budgets.reshape(len(money), -1),
+            month,
+            True,
+            "annual plan",
+        )
+        self.bindings += plan.bound
+        self.shortfalls += plan.shortfall
+        self.plan = plan.budgets
+        self.budget = plan.budgets.copy()
+        self.recurrent_net[:] = 0
+        self.moved_out[:] = 0
+        base = self.history.base_plan if self.history.base_plan is not None else plan.budgets
+        self.history = PlanHistory(plan.budgets, totals, base, (1.0 + sc.allocation.inflation) ** (y + 1))
+        self._checked(month, "year start")
+
+    def _month(self, m: int) -> npt.NDArray[np.bool_]:
+        """Need arises and is spent; return the replications under extraordinary pressure."""
+        sys_, led = self.system, self.ledger
+        lag = self.scenario.spill_over.lag_months
+        left = 12 - m % 12
+        self.month_flows = flows = self._empty_month()
+        slot = m % lag
+        spill_in = np.rint(self.spill_queue[:, slot]).astype(np.int64)
+        need = np.rint(self.need_base[:, m]).astype(np.int64) + spill_in
+        bal = led.budget_balances()
+        allowance = np.maximum(bal, 0) // left
+        spend = np.where(sys_.capped[None, None, :], np.minimum(need, allowance), need)
+        r = len(self.replications)
+        led.transfer(self.budget_acc.ravel(), self.spend_acc.ravel(), spend.reshape(r, -1), m, False, "spending")
+        unmet = need - spend
+        spilled = self.scenario.spill_over.elasticity * (unmet * sys_.spill_from).sum(axis=2)
+        self.spill_queue[:, slot] = spilled[:, :, None] * self.spill_weights[None, None, :]
+        flows.need, flows.spend, flows.unmet, flows.spill_in = need, spend, unmet, spill_in
+        # Pressure: forecast year-end overspend of secondary care at this month's run rate.
+        after = bal - spend
+        run_rate = need * (left - 1) - after
+        self.forecast = np.maximum(0, (run_rate * sys_.secondary).sum(axis=2))
+        sec_budget = (self.budget * sys_.secondary).sum(axis=2)
+        ratio = self.forecast / np.maximum(sec_budget, 1)
+        self._checked(m, "month")
+        pressured: npt.NDArray[np.bool_] = (ratio > self.scenario.pressure.extraordinary_threshold).any(axis=1)
+        return pressured
+
+    def _meeting(self, m: int, held: npt.NDArray[np.bool_], extraordinary: bool) -> None:
+        """The board decides an in-year transfer to secondary care where the meeting is held."""
+        sys_, led = self.system, self.ledger
+        r, p, s = self.shape
+        present = (
+            self.board.attendance(self.attendance[:, m])
+            if self.attendance is not None
+            else np.ones((r, self.board.size), dtype=bool)
+        )
+        decision = self.board.decide(present)
+        proposal = np.where(held[:, None], self.forecast, 0)
+        wanted = np.floor(decision.cover[:, None] * proposal).astype(np.int64)
+        bal = led.budget_balances()
+        donor = ~sys_.secondary
+        available = np.where(donor[None, None, :], np.maximum(bal, 0), 0)
+        limit, per_rule = transfer_capacity(self.rules, self.active, self.plan, self.moved_out)
+        capacity = np.minimum(available, limit)
+        amount = np.minimum(wanted, capacity.sum(axis=2))
+        avail_sum = available.sum(axis=2, keepdims=True)
+        pro_rata = amount[:, :, None] * (available / np.maximum(avail_sum, 1))
+        taken = allocate(pro_rata, amount, np.zeros_like(capacity), capacity)
+        for k in range(len(self.rules)):
+            # A rule binds when it stops the board taking a budget's pro-rata share.
+            self.bindings[:, k] += (per_rule[k] < pro_rata - 0.5).any(axis=(1, 2))
+        # Recipients: secondary sectors, in proportion to their own forecast overspend.
+        left_after = 11 - m % 12
+        gap = np.where(sys_.secondary[None, None, :], np.maximum(0, self.month_flows.need * left_after - bal), 0)
+        fallback = np.where(sys_.secondary[None, None, :], self.plan + 1, 0)
+        rec_w = np.where(gap.sum(axis=2, keepdims=True) > 0, gap, fallback).astype(np.float64)
+        donors = np.flatnonzero(donor)
+        recips = np.flatnonzero(sys_.secondary)
+        if donors.size and recips.size:
+            # flows[r, p, d, c]: pence from donor sector d to recipient sector c in place p.
+            flows = split(taken[:, :, donors], rec_w[:, :, None, recips].repeat(donors.size, axis=2))
+            recurrent = np.rint(flows * self.scenario.board.recurrent_share).astype(np.int64)
+            src = self.budget_acc[:, donors][:, :, None].repeat(recips.size, axis=2).ravel()
+            dst = self.budget_acc[:, recips][:, None, :].repeat(donors.size, axis=1).ravel()
+            label = "extraordinary board meeting" if extraordinary else "board meeting"
+            led.transfer(src, dst, recurrent.reshape(r, -1), m, True, f"{label}: in-year transfer")
+            led.transfer(src, dst, (flows - recurrent).reshape(r, -1), m, False, f"{label}: in-year transfer")
+            out = np.zeros(self.shape, dtype=np.int64)
+            inn = np.zeros(self.shape, dtype=np.int64)
+            out[:, :, donors] = flows.sum(axis=3)
+            inn[:, :, recips] = flows.sum(axis=2)
+            rec_out = np.zeros(self.shape, dtype=np.int64)
+            rec_in = np.zeros(self.shape, dtype=np.int64)
+            rec_out[:, :, donors] = recurrent.sum(axis=3)
+            rec_in[:, :, recips] = recurrent.sum(axis=2)
+            self.budget += inn - out
+            self.moved_out += out
+            self.recurrent_net += rec_in - rec_out
+            self.month_flows.transfers_in += inn
+            self.month_flows.transfers_out += out
+            moved = out.sum(axis=2)
+        else:
+            moved = np.zeros((r, p), dtype=np.int64)
+        rows = np.flatnonzero(held)
+        self.meetings.append(
+            MeetingTable(
+                replication=self.replications[rows],
+                month=np.full(rows.size, m, dtype=np.int64),
+                extraordinary=np.full(rows.size, extraordinary),
+                proposal=proposal[rows],
+                cover=decision.cover[rows],
+                pivot=decision.pivot[rows],
+                quorate=decision.quorate[rows],
+                moved=moved[rows],
+            )
+        )
+        self._checked(m, "board meeting")
+
+    def _record(self, m: int) -> None:
+        f = self.month_flows
+        values = {
+            "allocation": self.plan,
+            "budget": self.budget,
+            "need": f.need,
+            "spend": f.spend,
+            "unmet": f.unmet,
+            "spill_in": f.spill_in,
+            "transfers_in": f.transfers_in,
+            "transfers_out": f.transfers_out,
+        }
+        for k, v in values.items():
+            self.series[k][:, m] = v
+        bal = self.ledger.balances
+        self.system_series["reserve"][:, m] = bal[:, accounts.RESERVE]
+        self.system_series["deficit"][:, m] = bal[:, accounts.DEFICIT]
+        self.system_series["allocated"][:, m] = self.ledger.allocated
+
+    def _year_end(self, y: int) -> None:
+        """Close the books: underspends to the reserve, overspends from reserve then deficit."""
+        led = self.ledger
+        r = len(self.replications)
+        month = 12 * y + 11
+        bal = led.budget_balances()
+        self.year_end_balance[:, y] = bal
+        acc = self.budget_acc.ravel()
+        under = np.maximum(bal, 0).reshape(r, -1)
+        led.transfer(acc, np.full(acc.size, accounts.RESERVE), under, month, False, "year-end underspend to reserve")
+        over = np.maximum(-bal, 0).reshape(r, -1)
+        reserve = led.balances[:, accounts.RESERVE]
+        from_reserve = split(np.minimum(reserve, over.sum(axis=1)), over.astype(np.float64))
+        led.transfer(
+            np.full(acc.size, accounts.RESERVE), acc, from_reserve, month, False, "year-end overspend met from reserve"
+        )
+        led.transfer(
+            np.full(acc.size, accounts.DEFICIT), acc, over - from_reserve, month, False, "year-end overspend to deficit"
+        )
+        self._checked(month, "year end")
+
+    def _results(self) -> Results:
+        sys_ = self.system
+        return Results(
+            scenario=self.scenario,
+            replications=self.replications,
+            place_names=sys_.place_names,
+            sector_names=sys_.sector_names,
+            sector_kinds=sys_.sector_kinds,
+            rule_names=tuple(rule.name for rule in self.rules),
+            account_names=tuple(self.ledger.account_names),
+            series=self.series,
+            system_series=self.system_series,
+            year_end_balance=self.year_end_balance,
+            bindings=self.bindings,
+            shortfalls=self.shortfalls,
+            meetings=MeetingTable.concat(self.meetings) if self.meetings else _no_meetings(sys_.places),
+            journal=self.ledger.journal,
+            policy_log=self.policy_log,
+        )
+
+
+def _no_meetings(places: int) -> MeetingTable:
+    empty = np.zeros(0, dtype=np.int64)
+    return MeetingTable(
+        replication=empty,
+        month=empty,
+        extraordinary=np.zeros(0, dtype=bool),
+        proposal=np.zeros((0, places), dtype=np.int64),
+        cover=np.zeros(0),
+        pivot=empty,
+        quorate=np.zeros(0, dtype=bool),
+        moved=np.zeros((0, places), dtype=np.int64),
+    )

@@ -1,0 +1,100 @@
+"""Money in integer pence: conversion from pounds and exact largest-remainder splits."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+PENCE_PER_POUND = 100
+PENCE_PER_MILLION = 100_000_000
+#: Largest balance the engine accepts; leaves headroom below 2**63 for sums.
+MAX_PENCE = 2**62
+
+Pence = npt.NDArray[np.int64]
+
+
+def pounds_m_to_pence(amount_gbp_m: float) -> int:
+    """Convert £ million (as written in a scenario) to integer pence, rounding half to even."""
+    exact = Decimal(repr(float(amount_gbp_m))) * PENCE_PER_MILLION
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def pence_to_pounds_m(pence: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Convert pence to £ million, for reporting only (never for balances)."""
+    return np.asarray(pence, dtype=np.float64) / PENCE_PER_MILLION
+
+
+def split(total: npt.ArrayLike, weights: npt.ArrayLike) -> Pence:
+    """Split integer ``total`` pence over the last axis of ``weights`` by largest remainder.
+
+    Args:
+        total: pence to split, shape ``(...)``; must be non-negative.
+        weights: non-negative weights, shape ``(..., k)``. A row of zero weights is split
+            equally.
+
+    Returns:
+        int64 pence of shape ``(..., k)`` whose last axis sums exactly to ``total``; each part
+        is the floor or ceiling of its exact proportional share.
+    """
+    t = np.asarray(total, dtype=np.int64)
+    w = np.asarray(weights, dtype=np.float64)
+    if np.any(t < 0):
+        raise ValueError("split: total must be non-negative")
+    if np.any(w < 0):
+        raise ValueError("split: weights must be non-negative")
+    k = w.shape[-1]
+    wsum = w.sum(axis=-1, keepdims=True)
+    w = np.where(wsum > 0, w, 1.0)
+    wsum = w.sum(axis=-1, keepdims=True)
+    exact = t[..., None].astype(np.float64) * (w / wsum)
+    base = np.floor(exact).astype(np.int64)
+    # Float error can put a part one penny out; the remainder loop below fixes the total.
+    base = np.clip(base, 0, t[..., None])
+    frac = exact - base
+    return _distribute_remainder(base, frac, t, np.zeros_like(base), np.broadcast_to(t[..., None], base.shape), k)
+
+
+def _distribute_remainder(
+    base: Pence,
+    frac: npt.NDArray[np.float64],
+    total: Pence,
+    lo: Pence,
+    hi: Pence,
+    k: int,
+) -> Pence:
+    """Add or remove single pence, largest fractions first, until rows sum to ``total``.
+
+    Parts stay within ``[lo, hi]``; callers guarantee ``sum(lo) <= total <= sum(hi)``.
+    """
+    out = base.copy()
+    for _ in range(4 * k + 4):
+        short = total - out.sum(axis=-1)
+        if not np.any(short):
+            return out
+        # Give a penny to the |short| parts with most room, ranked by fractional remainder.
+        up = short > 0
+        room_up = out < hi
+        room_down = out > lo
+        key = np.where(up[..., None], np.where(room_up, frac, -np.inf), np.where(room_down, -frac, -np.inf))
+        order = np.argsort(-key, axis=-1, kind="stable")
+        rank = np.empty_like(order)
+        np.put_along_axis(rank, order, np.arange(k), axis=-1)
+        n = np.minimum(np.abs(short), k)[..., None]
+        eligible = np.isfinite(key) & (rank < n)
+        out = out + np.where(eligible, np.sign(short)[..., None], 0)
+        frac = np.where(eligible, frac - np.sign(short)[..., None], frac)
+    if np.any(out.sum(axis=-1) != total):
+        raise ArithmeticError("largest-remainder rounding did not converge")
+    return out
+
+
+def round_within_bounds(x: npt.NDArray[np.float64], total: Pence, lo: Pence, hi: Pence) -> Pence:
+    """Round real allocations ``x`` to pence that sum to ``total`` and stay within ``[lo, hi]``.
+
+    ``x`` must already satisfy the bounds and sum to ``total`` up to float error.
+    """
+    base = np.clip(np.floor(x).astype(np.int64), lo, hi)
+    frac = x - base
+    return _distribute_remainder(base, frac, np.asarray(total, dtype=np.int64), lo, hi, x.shape[-1])

@@ -1,0 +1,100 @@
+"""Monthly need per replication, place and sector: trend, seasonality, noise and shocks.
+
+Need is the cost (in pence) of what patients need in a month, before any spill-over. For
+sector ``s`` in place ``p`` in month ``m`` (month 0 = April of the first year)::
+
+    need = base[p, s] * trend[m, s] * season[m, s] * exp(e[m] - sigma**2 / 2) * (1 + shock[m])
+
+with ``base = need_ratio * share * first-year sector allocation * place weight / 12``,
+``trend = ((1 + need_growth) * (1 + inflation)) ** (m / 12)``,
+``season = 1 + seasonality * cos(2 * pi * (m - 9) / 12)`` (peak in January, mean 1 over a year),
+``e`` an AR(1) process with stationary standard deviation ``sigma = noise_sd * intensity``,
+and ``shock`` a decaying sum of exponential surges arriving with monthly probability
+``shock_probability * shock_frequency``. Need is capped at ``NEED_CAP`` times its trend, a
+guard that keeps money within 64-bit pence whatever the draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import ndtri
+
+from sim.randomness import open_unit
+from sim.scenario import Scenario
+from sim.system import System
+
+#: Largest multiple of its trend that a month's need may reach.
+NEED_CAP = 20.0
+#: Largest shock state (extra need as a fraction of trend).
+SHOCK_CAP = 5.0
+
+
+def environment_width(system: System) -> int:
+    """Uniforms per month in the environment stream: noise, shock arrival, shock size, growth."""
+    return 3 * system.places * system.sectors + 1
+
+
+def need_trend(scenario: Scenario, system: System) -> npt.NDArray[np.float64]:
+    """Deterministic need in pence per month, shape ``(M, P, S)`` (no noise, no shocks)."""
+    months = np.arange(system.calendar.months, dtype=np.float64)
+    infl = 1.0 + scenario.allocation.inflation
+    growth = np.array([(1.0 + s.need_growth) * infl for s in scenario.sectors])
+    amp = np.array([s.seasonality for s in scenario.sectors])
+    ratio = np.array([s.need_ratio for s in scenario.sectors])
+    trend = growth[None, :] ** (months[:, None] / 12.0)
+    season = 1.0 + amp[None, :] * np.cos(2.0 * np.pi * (months[:, None] - 9.0) / 12.0)
+    sector_money = system.initial_allocation * (1.0 - scenario.allocation.contingency_share)
+    place_frac = system.place_weights / system.place_weights.sum()
+    base = sector_money * place_frac[:, None] * (system.shares * ratio)[None, :] / 12.0
+    out: npt.NDArray[np.float64] = (trend * season)[:, None, :] * base[None, :, :]
+    return out
+
+
+def simulate_need(
+    scenario: Scenario, system: System, uniforms: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Need in pence (real numbers), shape ``(R, M, P, S)``, from environment uniforms.
+
+    Args:
+        uniforms: shape ``(R, M, environment_width)`` from the environment stream.
+    """
+    r, m = uniforms.shape[:2]
+    p, s = system.places, system.sectors
+    block = uniforms[:, :, : 3 * p * s].reshape(r, m, 3, p, s)
+    intensity = scenario.pressure.intensity
+    sigma = np.array([x.noise_sd for x in scenario.sectors]) * intensity
+    rho = np.array([x.noise_autocorrelation for x in scenario.sectors])
+    prob = np.minimum(1.0, np.array([x.shock_probability for x in scenario.sectors]) * scenario.pressure.shock_frequency)
+    size = np.array([x.shock_size for x in scenario.sectors]) * intensity
+    persist = np.array([x.shock_persistence for x in scenario.sectors])
+    trend = need_trend(scenario, system)
+    innov = np.sqrt(1.0 - rho**2)
+    out = np.empty((r, m, p, s), dtype=np.float64)
+    e = np.zeros((r, p, s))
+    shock = np.zeros((r, p, s))
+    for t in range(m):
+        z = ndtri(open_unit(block[:, t, 0]))
+        e = sigma * z if t == 0 else rho * e + innov * sigma * z
+        arrived = block[:, t, 1] < prob
+        surge = -size * np.log1p(-block[:, t, 2])
+        shock = np.minimum(SHOCK_CAP, persist * shock + np.where(arrived, surge, 0.0))
+        mult = np.minimum(NEED_CAP, np.exp(e - 0.5 * sigma**2) * (1.0 + shock))
+        out[:, t] = trend[t] * mult
+    return out
+
+
+def allocation_growth(scenario: Scenario, uniforms: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Allocation growth factor for each year, shape ``(R, Y)``; year 0 is 1.
+
+    Growth in year ``y`` is ``growth_rate + growth_sd * z`` with ``z`` standard normal truncated
+    at +-3, drawn from the last uniform of the year's first month.
+    """
+    a = scenario.allocation
+    years = scenario.horizon_years
+    u = uniforms[:, ::12, -1][:, :years]
+    z = np.clip(ndtri(open_unit(u)), -3.0, 3.0)
+    g = 1.0 + a.growth_rate + a.growth_sd * z
+    g[:, 0] = 1.0
+    out: npt.NDArray[np.float64] = g
+    return out

@@ -1,0 +1,73 @@
+"""Exact projection onto a capped simplex, and its rounding to pence.
+
+The annual plan and the board's in-year transfers both need "the allocation closest to a
+proposal that spends exactly the total and respects every bound": the Euclidean projection
+of ``y`` onto ``{x : sum(x) = T, lo <= x <= hi}``. Its solution is ``x = clip(y - tau, lo, hi)``
+for the ``tau`` at which the clipped sum equals ``T``; the sum is piecewise linear and
+non-increasing in ``tau`` with breakpoints at ``y - hi`` and ``y - lo``, so ``tau`` is found
+exactly by evaluating the sum at every breakpoint and interpolating on the right segment.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.money import Pence, round_within_bounds
+
+Floats = npt.NDArray[np.float64]
+
+
+def project_capped_simplex(y: Floats, total: Floats, lo: Floats, hi: Floats) -> Floats:
+    """Project each row of ``y`` onto ``{sum = total, lo <= x <= hi}``.
+
+    Args:
+        y: proposals, shape ``(..., k)``.
+        total: required row sums, shape ``(...)``.
+        lo, hi: bounds, shape ``(..., k)``; callers guarantee ``sum(lo) <= total <= sum(hi)``.
+
+    Returns:
+        The projections, shape ``(..., k)``.
+    """
+    shape = y.shape
+    k = shape[-1]
+    yy = y.reshape(-1, k)
+    ll = np.broadcast_to(lo, shape).reshape(-1, k)
+    hh = np.broadcast_to(hi, shape).reshape(-1, k)
+    t = np.broadcast_to(total, shape[:-1]).reshape(-1)
+    breaks = np.sort(np.concatenate([yy - hh, yy - ll], axis=1), axis=1)  # (n, 2k)
+    sums = np.clip(yy[:, None, :] - breaks[:, :, None], ll[:, None, :], hh[:, None, :]).sum(axis=2)
+    # sums is non-increasing along the breakpoints; find the last breakpoint with sum >= t.
+    idx = (sums >= t[:, None]).sum(axis=1) - 1
+    idx = np.clip(idx, 0, 2 * k - 2)
+    rows = np.arange(yy.shape[0])
+    b0, b1 = breaks[rows, idx], breaks[rows, idx + 1]
+    s0, s1 = sums[rows, idx], sums[rows, idx + 1]
+    drop = s0 - s1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(drop > 0, (s0 - t) / np.where(drop > 0, drop, 1.0), 0.0)
+    tau = b0 + np.clip(frac, 0.0, 1.0) * (b1 - b0)
+    x = np.clip(yy - tau[:, None], ll, hh)
+    return x.reshape(shape)
+
+
+def allocate(proposal: Floats, total: Pence, lo: Pence, hi: Pence) -> Pence:
+    """Pence closest to ``proposal`` that sum to ``total`` and lie within ``[lo, hi]``.
+
+    Args:
+        proposal: desired amounts in pence (real numbers), shape ``(..., k)``.
+        total: integer pence each row must sum to, shape ``(...)``.
+        lo, hi: integer pence bounds, shape ``(..., k)``, with ``sum(lo) <= total <= sum(hi)``.
+
+    Raises:
+        ValueError: when the bounds cannot hold together (a caller's defect).
+    """
+    lo = np.asarray(lo, dtype=np.int64)
+    hi = np.asarray(hi, dtype=np.int64)
+    total = np.asarray(total, dtype=np.int64)
+    if np.any(lo > hi) or np.any(lo.sum(axis=-1) > total) or np.any(hi.sum(axis=-1) < total):
+        raise ValueError("allocate: bounds are infeasible for the total")
+    x = project_capped_simplex(
+        proposal.astype(np.float64), total.astype(np.float64), lo.astype(np.float64), hi.astype(np.float64)
+    )
+    return round_within_bounds(x, total, np.broadcast_to(lo, x.shape), np.broadcast_to(hi, x.shape))

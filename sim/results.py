@@ -1,0 +1,222 @@
+"""The one results type: arrays per replication, month, place and sector, and the transfers.
+
+Shared by the CLI, the app and the tests. Money is int64 pence throughout; conversions to
+£ million happen only in summaries and outputs meant for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.calendar import Calendar
+from sim.ledger import Entry
+from sim.money import Pence
+from sim.scenario import Scenario
+
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class MeetingTable:
+    """Board meetings held, one row per replication and meeting, ordered by replication."""
+
+    replication: npt.NDArray[np.int64]
+    month: npt.NDArray[np.int64]
+    extraordinary: Bools
+    #: Forecast secondary-care overspend put to the board, pence, shape (n, P).
+    proposal: Pence
+    #: Fraction of the proposal agreed.
+    cover: Floats
+    #: Index of the pivotal member (the least willing supporter), -1 if no decision.
+    pivot: npt.NDArray[np.int64]
+    quorate: Bools
+    #: Pence moved to secondary care in each place, shape (n, P).
+    moved: Pence
+
+    def __len__(self) -> int:
+        return int(self.month.size)
+
+    @staticmethod
+    def concat(tables: list[MeetingTable]) -> MeetingTable:
+        """Join tables (of meetings or chunks), stably ordered by replication."""
+        rep = np.concatenate([t.replication for t in tables])
+        order = np.argsort(rep, kind="stable")
+
+        def join(name: str) -> Any:
+            return np.concatenate([getattr(t, name) for t in tables])[order]
+
+        return MeetingTable(
+            replication=rep[order],
+            month=join("month"),
+            extraordinary=join("extraordinary"),
+            proposal=join("proposal"),
+            cover=join("cover"),
+            pivot=join("pivot"),
+            quorate=join("quorate"),
+            moved=join("moved"),
+        )
+
+
+@dataclass(frozen=True)
+class TransferTable:
+    """Every recorded transfer as columns, one row per replication and account pair."""
+
+    replication: npt.NDArray[np.int64]
+    month: npt.NDArray[np.int64]
+    source: npt.NDArray[np.int64]
+    target: npt.NDArray[np.int64]
+    amount: Pence
+    recurrent: Bools
+    reason: npt.NDArray[np.int64]
+    reasons: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return int(self.amount.size)
+
+    @staticmethod
+    def from_journal(journal: list[Entry], replications: npt.NDArray[np.int64]) -> TransferTable:
+        """Rows for every non-zero amount, ordered by replication then time of recording."""
+        reasons: dict[str, int] = {}
+        cols: dict[str, list[npt.NDArray[np.int64]]] = {k: [] for k in ("rep", "seq", "month", "src", "dst", "amt", "recur", "why")}
+        for seq, e in enumerate(journal):
+            rows, pairs = np.nonzero(e.amount)
+            n = rows.size
+            if not n:
+                continue
+            code = reasons.setdefault(e.reason, len(reasons))
+            cols["rep"].append(replications[rows])
+            cols["seq"].append(np.full(n, seq, dtype=np.int64) * 1_000_000 + pairs)
+            cols["month"].append(np.full(n, e.month, dtype=np.int64))
+            cols["src"].append(e.source[pairs])
+            cols["dst"].append(e.target[pairs])
+            cols["amt"].append(e.amount[rows, pairs])
+            cols["recur"].append(np.full(n, int(e.recurrent), dtype=np.int64))
+            cols["why"].append(np.full(n, code, dtype=np.int64))
+        cat = {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in cols.items()}
+        order = np.lexsort((cat["seq"], cat["rep"]))
+        return TransferTable(
+            replication=cat["rep"][order],
+            month=cat["month"][order],
+            source=cat["src"][order],
+            target=cat["dst"][order],
+            amount=cat["amt"][order],
+            recurrent=cat["recur"][order].astype(bool),
+            reason=cat["why"][order],
+            reasons=tuple(reasons),
+        )
+
+    @staticmethod
+    def concat(tables: list[TransferTable]) -> TransferTable:
+        """Join tables of disjoint replication chunks, keeping each replication's order."""
+        reasons: dict[str, int] = {}
+        remapped = []
+        for t in tables:
+            codes = np.array([reasons.setdefault(x, len(reasons)) for x in t.reasons], dtype=np.int64)
+            remapped.append(codes[t.reason] if len(t) else t.reason)
+        rep = np.concatenate([t.replication for t in tables])
+        order = np.argsort(rep, kind="stable")
+
+        def join(name: str) -> npt.NDArray[np.int64]:
+            out: npt.NDArray[np.int64] = np.concatenate([getattr(t, name) for t in tables])[order]
+            return out
+
+        return TransferTable(
+            replication=rep[order],
+            month=join("month"),
+            source=join("source"),
+            target=join("target"),
+            amount=join("amount"),
+            recurrent=np.concatenate([t.recurrent for t in tables])[order],
+            reason=np.concatenate(remapped)[order],
+            reasons=tuple(reasons),
+        )
+
+
+@dataclass
+class Results:
+    """Everything a run produced, for a set of replication indices of one scenario."""
+
+    scenario: Scenario
+    replications: npt.NDArray[np.int64]
+    place_names: tuple[str, ...]
+    sector_names: tuple[str, ...]
+    sector_kinds: tuple[str, ...]
+    rule_names: tuple[str, ...]
+    account_names: tuple[str, ...]
+    #: allocation, budget, need, spend, unmet, spill_in, transfers_in, transfers_out:
+    #: pence, shape (R, M, P, S). "allocation" is the year's plan, "budget" the plan plus
+    #: in-year transfers to date, the rest are the month's flows.
+    series: dict[str, Pence]
+    #: reserve, deficit (negative = debt), allocated (cumulative): pence, shape (R, M).
+    system_series: dict[str, Pence]
+    #: Budget balances at each year end before closing, pence, shape (R, Y, P, S);
+    #: negative = overspend.
+    year_end_balance: Pence
+    #: Times each ring-fence bound, shape (R, n_rules).
+    bindings: npt.NDArray[np.int64]
+    #: Times each ring-fence had to be relaxed because earlier rules left too little.
+    shortfalls: npt.NDArray[np.int64]
+    meetings: MeetingTable
+    journal: list[Entry] = field(default_factory=list, repr=False)
+    policy_log: list[tuple[int, str, str]] = field(default_factory=list)
+    _transfers: TransferTable | None = field(default=None, repr=False)
+
+    @property
+    def calendar(self) -> Calendar:
+        """The run's financial calendar."""
+        return Calendar(self.scenario.start_year, self.scenario.horizon_years)
+
+    @property
+    def n(self) -> int:
+        """Number of replications."""
+        return int(self.replications.size)
+
+    def kind_mask(self, kind: str) -> Bools:
+        """Sectors of a kind, shape (S,)."""
+        return np.array([k == kind for k in self.sector_kinds], dtype=bool)
+
+    def transfers(self) -> TransferTable:
+        """Every recorded transfer (built from the journal on first use)."""
+        if self._transfers is None:
+            self._transfers = TransferTable.from_journal(self.journal, self.replications)
+        return self._transfers
+
+    def account_kinds(self) -> list[str]:
+        """Sector kind of each account ("" for system accounts)."""
+        p, s = len(self.place_names), len(self.sector_names)
+        kinds = ["", "", ""] + list(self.sector_kinds) * p * 2
+        return kinds[: 3 + 2 * p * s]
+
+    @staticmethod
+    def concat(parts: list[Results]) -> Results:
+        """Join results of disjoint chunks of replications of the same scenario."""
+        first = parts[0]
+        if len(parts) == 1:
+            return first
+        order = np.argsort(np.concatenate([p.replications for p in parts]), kind="stable")
+
+        def cat(arrays: list[Any]) -> Any:
+            return np.concatenate(arrays)[order]
+
+        return Results(
+            scenario=first.scenario,
+            replications=np.concatenate([p.replications for p in parts])[order],
+            place_names=first.place_names,
+            sector_names=first.sector_names,
+            sector_kinds=first.sector_kinds,
+            rule_names=first.rule_names,
+            account_names=first.account_names,
+            series={k: cat([p.series[k] for p in parts]) for k in first.series},
+            system_series={k: cat([p.system_series[k] for p in parts]) for k in first.system_series},
+            year_end_balance=cat([p.year_end_balance for p in parts]),
+            bindings=cat([p.bindings for p in parts]),
+            shortfalls=cat([p.shortfalls for p in parts]),
+            meetings=MeetingTable.concat([p.meetings for p in parts]),
+            policy_log=first.policy_log,
+            _transfers=TransferTable.concat([p.transfers() for p in parts]),
+        )

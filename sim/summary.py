@@ -1,0 +1,106 @@
+"""Headline measures per replication and their summaries (mean, quantiles, 95% CIs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+from sim.money import pence_to_pounds_m
+from sim.results import Results
+
+Floats = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One headline measure: a value per replication."""
+
+    name: str
+    detail: str
+    unit: str
+    values: Floats
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """Summary statistics of one measure over replications."""
+
+    measure: str
+    detail: str
+    unit: str
+    n: int
+    mean: float
+    sd: float
+    ci95_low: float
+    ci95_high: float
+    p05: float
+    p50: float
+    p95: float
+
+
+def headline_measures(res: Results) -> list[Measure]:
+    """The measures users read off, one value per replication."""
+    cal = res.calendar
+    primary = res.kind_mask("primary")
+    secondary = res.kind_mask("secondary")
+    budget = res.series["budget"]
+    out = []
+    for y in range(res.scenario.horizon_years):
+        year_budget = budget[:, 12 * y + 11].sum(axis=1)  # (R, S)
+        total = year_budget.sum(axis=1).astype(np.float64)
+        share = (year_budget * primary).sum(axis=1) / np.maximum(total, 1.0)
+        out.append(Measure("primary_care_share", cal.financial_year(y), "fraction", share))
+    moved = (res.series["transfers_out"] * primary).sum(axis=(1, 2, 3))
+    out.append(Measure("moved_primary_to_secondary", "cumulative", "£m", pence_to_pounds_m(moved)))
+    unmet = (res.series["unmet"] * primary).sum(axis=(1, 2, 3))
+    out.append(Measure("unmet_primary_need", "cumulative", "£m", pence_to_pounds_m(unmet)))
+    spill = res.series["spill_in"].sum(axis=(1, 2, 3))
+    out.append(Measure("spill_over_cost", "cumulative", "£m", pence_to_pounds_m(spill)))
+    over = (np.maximum(0, -res.year_end_balance) * secondary).sum(axis=(1, 2, 3))
+    out.append(Measure("acute_overspend", "cumulative", "£m", pence_to_pounds_m(over)))
+    deficit = -res.system_series["deficit"][:, -1]
+    out.append(Measure("system_deficit", "end of horizon", "£m", pence_to_pounds_m(deficit)))
+    extraordinary = np.zeros(res.n)
+    m = res.meetings
+    if len(m):
+        idx = np.searchsorted(res.replications, m.replication)
+        np.add.at(extraordinary, idx, m.extraordinary.astype(np.float64))
+    out.append(Measure("extraordinary_meetings", "count", "meetings", extraordinary))
+    for k, name in enumerate(res.rule_names):
+        out.append(Measure("ring_fence_bindings", name, "times", res.bindings[:, k].astype(np.float64)))
+        if res.shortfalls[:, k].any():
+            out.append(Measure("ring_fence_shortfalls", name, "times", res.shortfalls[:, k].astype(np.float64)))
+    return out
+
+
+def describe(measure: Measure) -> SummaryRow:
+    """Mean, standard deviation, t-based 95% CI of the mean, and 5/50/95th percentiles."""
+    v = measure.values
+    n = int(v.size)
+    mean = float(v.mean())
+    sd = float(v.std(ddof=1)) if n > 1 else 0.0
+    half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else float("nan")
+    p05, p50, p95 = (float(x) for x in np.quantile(v, [0.05, 0.5, 0.95]))
+    return SummaryRow(measure.name, measure.detail, measure.unit, n, mean, sd, mean - half, mean + half, p05, p50, p95)
+
+
+def summarise(res: Results) -> list[SummaryRow]:
+    """Summary rows of every headline measure."""
+    return [describe(m) for m in headline_measures(res)]
+
+
+def format_table(rows: list[SummaryRow]) -> str:
+    """A short fixed-width table for the terminal."""
+    head = f"{'measure':<28} {'detail':<20} {'unit':<9} {'mean':>11} {'95% CI':>25} {'5th-95th pct':>25}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        fmt = "{:,.4f}" if r.unit == "fraction" else "{:,.1f}"
+        ci = f"{fmt.format(r.ci95_low)} to {fmt.format(r.ci95_high)}" if r.n > 1 else "n/a"
+        pct = f"{fmt.format(r.p05)} to {fmt.format(r.p95)}"
+        lines.append(
+            f"{r.measure:<28} {r.detail[:20]:<20} {r.unit:<9} {fmt.format(r.mean):>11} {ci:>25} {pct:>25}"
+        )
+    return "\n".join(lines)
