@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from sim.scenario import DEFAULT_STANCE, Board
+from sim.scenario import DEFAULT_STANCE, Board, Constituency
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -64,7 +64,6 @@ class CompiledBoard:
         Args:
             present: members attending, shape (R, n).
         """
-        r = present.shape[0]
         voters = present & self.voting[None, :]
         w = np.where(voters, self.weights[None, :], 0.0)
         total_present = w.sum(axis=1)
@@ -82,7 +81,9 @@ class CompiledBoard:
         if self.rule in ("simple_majority", "consensus_then_majority"):
             passes = support > half
             if self.casting_vote and self.chair >= 0:
-                chair_ok = voters[:, self.chair][:, None] & (self.stance[self.chair] >= c_sorted[None, :])
+                chair_ok = voters[:, self.chair][:, None] & (
+                    self.stance[self.chair] >= c_sorted[None, :]
+                )
                 passes |= (support == half) & chair_ok
         elif self.rule == "two_thirds":
             passes = 3.0 * support >= 2.0 * total_present[:, None]
@@ -102,7 +103,7 @@ class CompiledBoard:
 
 def compile_board(board: Board) -> CompiledBoard:
     """Arrays for a validated board."""
-    stance = {**DEFAULT_STANCE, **board.stance}
+    stance: dict[Constituency, float] = {**DEFAULT_STANCE, **board.stance}
     members = board.members
     chair = next((i for i, m in enumerate(members) if m.constituency == "chair" and m.voting), -1)
     return CompiledBoard(

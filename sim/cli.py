@@ -51,10 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="run scenario files and write their outputs")
     run.add_argument("files", nargs="+", type=Path, help="scenario TOML files")
-    run.add_argument("--replications", "-n", type=_positive, help="override the number of replications")
+    run.add_argument(
+        "--replications", "-n", type=_positive, help="override the number of replications"
+    )
     run.add_argument("--seed", type=_seed, help="override the root random seed")
-    run.add_argument("--out", type=Path, default=Path("runs"), help="output directory (default: runs)")
-    run.add_argument("--chunk-size", type=_positive, help="replications simulated at once (bounds memory)")
+    run.add_argument(
+        "--out", type=Path, default=Path("runs"), help="output directory (default: runs)"
+    )
+    run.add_argument(
+        "--chunk-size", type=_positive, help="replications simulated at once (bounds memory)"
+    )
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", type=Path)
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")
@@ -93,7 +99,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"{sc.name}: run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
             failed = True
             continue
-        print(f"\n{sc.name}: {res.n} replications, seed {sc.seed}, {sc.horizon_years} years -> {path}")
+        print(
+            f"\n{sc.name}: {res.n} replications, seed {sc.seed}, {sc.horizon_years} years -> {path}"
+        )
         print(format_table(summarise(res)))
     if invalid:
         return EXIT_INVALID

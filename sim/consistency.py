@@ -45,10 +45,14 @@ def check_consistency(sc: Scenario) -> list[Problem]:
         problems.append(Problem("board.members", "at least one member must vote"))
     chairs = [i for i, m in enumerate(sc.board.members) if m.constituency == "chair"]
     if len(chairs) > 1:
-        problems.append(Problem(f"board.members[{chairs[1]}].constituency", "a board has only one chair"))
-    kinds = {s.kind for s in sc.sectors}
+        problems.append(
+            Problem(f"board.members[{chairs[1]}].constituency", "a board has only one chair")
+        )
+    kinds: set[str] = {s.kind for s in sc.sectors}
     if sc.spill_over.elasticity > 0 and sc.spill_over.to_kind not in kinds:
-        problems.append(Problem("spill_over.to_kind", f"no sector of kind {sc.spill_over.to_kind!r}"))
+        problems.append(
+            Problem("spill_over.to_kind", f"no sector of kind {sc.spill_over.to_kind!r}")
+        )
     problems += _check_rules(sc, kinds)
     problems += _check_overflow(sc)
     if not problems:

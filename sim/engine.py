@@ -31,7 +31,16 @@ from sim.system import compile_system
 
 TICKS = 10
 POLICY, YEAR_START, MONTH, MEETING, RECORD, YEAR_END = 0, 1, 2, 5, 8, 9
-SERIES = ("allocation", "budget", "need", "spend", "unmet", "spill_in", "transfers_in", "transfers_out")
+SERIES = (
+    "allocation",
+    "budget",
+    "need",
+    "spend",
+    "unmet",
+    "spill_in",
+    "transfers_in",
+    "transfers_out",
+)
 
 Progress = Callable[[int, int], None]
 
@@ -69,7 +78,9 @@ class Engine:
         r, p, s = len(self.replications), sys_.places, sys_.sectors
         m, y = sys_.calendar.months, scenario.horizon_years
         self.shape = (r, p, s)
-        env_u = uniform_block(scenario.seed, self.replications, ENVIRONMENT, (m, environment_width(sys_)))
+        env_u = uniform_block(
+            scenario.seed, self.replications, ENVIRONMENT, (m, environment_width(sys_))
+        )
         self.need_base = simulate_need(scenario, sys_, env_u)
         self.growth = allocation_growth(scenario, env_u)
         del env_u
@@ -97,7 +108,9 @@ class Engine:
         self.month_flows = self._empty_month()
         n = len(self.rules)
         self.series = {k: np.zeros((r, m, p, s), dtype=np.int64) for k in SERIES}
-        self.system_series = {k: np.zeros((r, m), dtype=np.int64) for k in ("reserve", "deficit", "allocated")}
+        self.system_series = {
+            k: np.zeros((r, m), dtype=np.int64) for k in ("reserve", "deficit", "allocated")
+        }
         self.year_end_balance = np.zeros((r, y, p, s), dtype=np.int64)
         self.bindings = np.zeros((r, n), dtype=np.int64)
         self.shortfalls = np.zeros((r, n), dtype=np.int64)
@@ -178,23 +191,29 @@ class Engine:
         sc, sys_, led = self.scenario, self.system, self.ledger
         month = 12 * y
         if y == 0:
-            self.allocation = np.full(len(self.replications), sys_.initial_allocation, dtype=np.int64)
+            self.allocation = np.full(
+                len(self.replications), sys_.initial_allocation, dtype=np.int64
+            )
         else:
             self.allocation = np.rint(self.allocation * self.growth[:, y]).astype(np.int64)
         led.receive(self.allocation, month, "allocation from NHS England")
         target = np.floor(sc.allocation.contingency_share * self.allocation).astype(np.int64)
         topup = np.clip(target - led.balances[:, accounts.RESERVE], 0, self.allocation)
-        led.transfer(accounts.SOURCE, accounts.RESERVE, topup, month, True, "contingency reserve top-up")
+        led.transfer(
+            accounts.SOURCE, accounts.RESERVE, topup, month, True, "contingency reserve top-up"
+        )
         money = self.allocation - topup
         weights = np.broadcast_to(sys_.place_weights, (len(money), sys_.places))
         totals = split(money, weights)
         if self.history.prev_plan is None:
-            proposal = totals[:, :, None] * sys_.shares[None, None, :]
+            proposal: npt.NDArray[np.float64] = totals[:, :, None] * sys_.shares[None, None, :]
         else:
             baseline = (self.plan + self.recurrent_net).astype(np.float64)
             base_sum = baseline.sum(axis=2, keepdims=True)
-            share = np.where(base_sum > 0, baseline / np.where(base_sum > 0, base_sum, 1.0), sys_.shares)
-            proposal = totals[:, :, None] * share
+            share = np.where(
+                base_sum > 0, baseline / np.where(base_sum > 0, base_sum, 1.0), sys_.shares
+            )
+            proposal = (totals[:, :, None] * share).astype(np.float64)
         plan = annual_plan(self.rules, self.active, proposal, totals, self.history)
         led.transfer(
             accounts.SOURCE,
@@ -211,7 +230,9 @@ class Engine:
         self.recurrent_net[:] = 0
         self.moved_out[:] = 0
         base = self.history.base_plan if self.history.base_plan is not None else plan.budgets
-        self.history = PlanHistory(plan.budgets, totals, base, (1.0 + sc.allocation.inflation) ** (y + 1))
+        self.history = PlanHistory(
+            plan.budgets, totals, base, (1.0 + sc.allocation.inflation) ** (y + 1)
+        )
         self._checked(month, "year start")
 
     def _month(self, m: int) -> npt.NDArray[np.bool_]:
@@ -227,7 +248,14 @@ class Engine:
         allowance = np.maximum(bal, 0) // left
         spend = np.where(sys_.capped[None, None, :], np.minimum(need, allowance), need)
         r = len(self.replications)
-        led.transfer(self.budget_acc.ravel(), self.spend_acc.ravel(), spend.reshape(r, -1), m, False, "spending")
+        led.transfer(
+            self.budget_acc.ravel(),
+            self.spend_acc.ravel(),
+            spend.reshape(r, -1),
+            m,
+            False,
+            "spending",
+        )
         unmet = need - spend
         spilled = self.scenario.spill_over.elasticity * (unmet * sys_.spill_from).sum(axis=2)
         self.spill_queue[:, slot] = spilled[:, :, None] * self.spill_weights[None, None, :]
@@ -239,13 +267,15 @@ class Engine:
         sec_budget = (self.budget * sys_.secondary).sum(axis=2)
         ratio = self.forecast / np.maximum(sec_budget, 1)
         self._checked(m, "month")
-        pressured: npt.NDArray[np.bool_] = (ratio > self.scenario.pressure.extraordinary_threshold).any(axis=1)
+        pressured: npt.NDArray[np.bool_] = (
+            ratio > self.scenario.pressure.extraordinary_threshold
+        ).any(axis=1)
         return pressured
 
     def _meeting(self, m: int, held: npt.NDArray[np.bool_], extraordinary: bool) -> None:
         """The board decides an in-year transfer to secondary care where the meeting is held."""
         sys_, led = self.system, self.ledger
-        r, p, s = self.shape
+        r, p, _ = self.shape
         present = (
             self.board.attendance(self.attendance[:, m])
             if self.attendance is not None
@@ -268,20 +298,28 @@ class Engine:
             self.bindings[:, k] += (per_rule[k] < pro_rata - 0.5).any(axis=(1, 2))
         # Recipients: secondary sectors, in proportion to their own forecast overspend.
         left_after = 11 - m % 12
-        gap = np.where(sys_.secondary[None, None, :], np.maximum(0, self.month_flows.need * left_after - bal), 0)
+        gap = np.where(
+            sys_.secondary[None, None, :],
+            np.maximum(0, self.month_flows.need * left_after - bal),
+            0,
+        )
         fallback = np.where(sys_.secondary[None, None, :], self.plan + 1, 0)
         rec_w = np.where(gap.sum(axis=2, keepdims=True) > 0, gap, fallback).astype(np.float64)
         donors = np.flatnonzero(donor)
         recips = np.flatnonzero(sys_.secondary)
         if donors.size and recips.size:
             # flows[r, p, d, c]: pence from donor sector d to recipient sector c in place p.
-            flows = split(taken[:, :, donors], rec_w[:, :, None, recips].repeat(donors.size, axis=2))
+            flows = split(
+                taken[:, :, donors], rec_w[:, :, None, recips].repeat(donors.size, axis=2)
+            )
             recurrent = np.rint(flows * self.scenario.board.recurrent_share).astype(np.int64)
             src = self.budget_acc[:, donors][:, :, None].repeat(recips.size, axis=2).ravel()
             dst = self.budget_acc[:, recips][:, None, :].repeat(donors.size, axis=1).ravel()
             label = "extraordinary board meeting" if extraordinary else "board meeting"
             led.transfer(src, dst, recurrent.reshape(r, -1), m, True, f"{label}: in-year transfer")
-            led.transfer(src, dst, (flows - recurrent).reshape(r, -1), m, False, f"{label}: in-year transfer")
+            led.transfer(
+                src, dst, (flows - recurrent).reshape(r, -1), m, False, f"{label}: in-year transfer"
+            )
             out = np.zeros(self.shape, dtype=np.int64)
             inn = np.zeros(self.shape, dtype=np.int64)
             out[:, :, donors] = flows.sum(axis=3)
@@ -341,15 +379,32 @@ class Engine:
         self.year_end_balance[:, y] = bal
         acc = self.budget_acc.ravel()
         under = np.maximum(bal, 0).reshape(r, -1)
-        led.transfer(acc, np.full(acc.size, accounts.RESERVE), under, month, False, "year-end underspend to reserve")
+        led.transfer(
+            acc,
+            np.full(acc.size, accounts.RESERVE),
+            under,
+            month,
+            False,
+            "year-end underspend to reserve",
+        )
         over = np.maximum(-bal, 0).reshape(r, -1)
         reserve = led.balances[:, accounts.RESERVE]
         from_reserve = split(np.minimum(reserve, over.sum(axis=1)), over.astype(np.float64))
         led.transfer(
-            np.full(acc.size, accounts.RESERVE), acc, from_reserve, month, False, "year-end overspend met from reserve"
+            np.full(acc.size, accounts.RESERVE),
+            acc,
+            from_reserve,
+            month,
+            False,
+            "year-end overspend met from reserve",
         )
         led.transfer(
-            np.full(acc.size, accounts.DEFICIT), acc, over - from_reserve, month, False, "year-end overspend to deficit"
+            np.full(acc.size, accounts.DEFICIT),
+            acc,
+            over - from_reserve,
+            month,
+            False,
+            "year-end overspend to deficit",
         )
         self._checked(month, "year end")
 
@@ -368,7 +423,9 @@ class Engine:
             year_end_balance=self.year_end_balance,
             bindings=self.bindings,
             shortfalls=self.shortfalls,
-            meetings=MeetingTable.concat(self.meetings) if self.meetings else _no_meetings(sys_.places),
+            meetings=MeetingTable.concat(self.meetings)
+            if self.meetings
+            else _no_meetings(sys_.places),
             journal=self.ledger.journal,
             policy_log=self.policy_log,
         )

@@ -55,7 +55,9 @@ class Ledger:
         self.allocated = np.zeros(self.replications, dtype=np.int64)
 
     @classmethod
-    def for_system(cls, replications: int, place_names: tuple[str, ...], sector_names: tuple[str, ...]) -> Ledger:
+    def for_system(
+        cls, replications: int, place_names: tuple[str, ...], sector_names: tuple[str, ...]
+    ) -> Ledger:
         """A ledger with the standard accounts for a system's places and sectors."""
         names = ["allocation source", "contingency reserve", "deficit"]
         names += [f"budget:{p}:{s}" for p in place_names for s in sector_names]
@@ -74,11 +76,15 @@ class Ledger:
 
     def budget_accounts(self) -> npt.NDArray[np.int64]:
         """Budget account indices, shape (P, S)."""
-        return self.budget_base + np.arange(self.places * self.sectors).reshape(self.places, self.sectors)
+        return self.budget_base + np.arange(self.places * self.sectors).reshape(
+            self.places, self.sectors
+        )
 
     def spend_accounts(self) -> npt.NDArray[np.int64]:
         """Spend account indices, shape (P, S)."""
-        return self.spend_base + np.arange(self.places * self.sectors).reshape(self.places, self.sectors)
+        return self.spend_base + np.arange(self.places * self.sectors).reshape(
+            self.places, self.sectors
+        )
 
     def budget_balances(self) -> Pence:
         """Current budget balances, pence, shape (R, P, S) (a copy)."""
@@ -112,7 +118,8 @@ class Ledger:
             amount: non-negative pence, shape (R, k) (or (R,) with scalar accounts).
         """
         src, dst = np.broadcast_arrays(
-            np.atleast_1d(np.asarray(source, dtype=np.int64)), np.atleast_1d(np.asarray(target, dtype=np.int64))
+            np.atleast_1d(np.asarray(source, dtype=np.int64)),
+            np.atleast_1d(np.asarray(target, dtype=np.int64)),
         )
         amt = np.asarray(amount, dtype=np.int64).reshape(self.replications, -1)
         if amt.shape[1] != src.size:
@@ -135,4 +142,6 @@ class Ledger:
                 f"({bad.size} replication(s) affected)"
             )
         if np.any(np.abs(self.balances) > MAX_PENCE):
-            raise ConservationError(f"month {month}: a balance exceeds {MAX_PENCE} pence after {event}")
+            raise ConservationError(
+                f"month {month}: a balance exceeds {MAX_PENCE} pence after {event}"
+            )

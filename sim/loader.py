@@ -77,7 +77,9 @@ def resolve_file(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(src, [Problem("extends", f"must be a file name, got {parent!r}")])
     parent_path = path.parent / parent
     if not parent_path.exists():
-        raise ScenarioError(src, [Problem("extends", f"parent file not found: {display_path(parent_path)}")])
+        raise ScenarioError(
+            src, [Problem("extends", f"parent file not found: {display_path(parent_path)}")]
+        )
     base = resolve_file(parent_path, (*_chain, real))
     base.pop("name", None)
     return deep_merge(base, data)
@@ -93,7 +95,12 @@ def _reason(err: ErrorDetails) -> str:
     if kind == "extra_forbidden":
         return "unknown field (check the spelling)"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
+        op = {
+            "greater_than": ">",
+            "greater_than_equal": ">=",
+            "less_than": "<",
+            "less_than_equal": "<=",
+        }[kind]
         limit = next(iter(ctx.values()))
         return f"must be {op} {limit}, got {got!r}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
@@ -123,7 +130,12 @@ def _reason(err: ErrorDetails) -> str:
 def _problems(exc: ValidationError) -> list[Problem]:
     out = []
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if p not in ("float", "int", "str", "literal['overall']", "function-after[_month(), str]"))
+        loc = tuple(
+            p
+            for p in err["loc"]
+            if p
+            not in ("float", "int", "str", "literal['overall']", "function-after[_month(), str]")
+        )
         out.append(Problem(field_path(loc), _reason(err)))
     # Union branches repeat the same location; keep the first message per field.
     seen: set[str] = set()
@@ -135,7 +147,9 @@ def _problems(exc: ValidationError) -> list[Problem]:
     return unique
 
 
-def parse_scenario(data: dict[str, Any], source: str = "<scenario>", default_name: str | None = None) -> Scenario:
+def parse_scenario(
+    data: dict[str, Any], source: str = "<scenario>", default_name: str | None = None
+) -> Scenario:
     """Validate a scenario dictionary (already merged) with every cross-field check.
 
     Args:

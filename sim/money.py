@@ -53,7 +53,9 @@ def split(total: npt.ArrayLike, weights: npt.ArrayLike) -> Pence:
     # Float error can put a part one penny out; the remainder loop below fixes the total.
     base = np.clip(base, 0, t[..., None])
     frac = exact - base
-    return _distribute_remainder(base, frac, t, np.zeros_like(base), np.broadcast_to(t[..., None], base.shape), k)
+    return _distribute_remainder(
+        base, frac, t, np.zeros_like(base), np.broadcast_to(t[..., None], base.shape), k
+    )
 
 
 def _distribute_remainder(
@@ -77,7 +79,9 @@ def _distribute_remainder(
         up = short > 0
         room_up = out < hi
         room_down = out > lo
-        key = np.where(up[..., None], np.where(room_up, frac, -np.inf), np.where(room_down, -frac, -np.inf))
+        key = np.where(
+            up[..., None], np.where(room_up, frac, -np.inf), np.where(room_down, -frac, -np.inf)
+        )
         order = np.argsort(-key, axis=-1, kind="stable")
         rank = np.empty_like(order)
         np.put_along_axis(rank, order, np.arange(k), axis=-1)

@@ -65,7 +65,11 @@ def simulate_need(
     intensity = scenario.pressure.intensity
     sigma = np.array([x.noise_sd for x in scenario.sectors]) * intensity
     rho = np.array([x.noise_autocorrelation for x in scenario.sectors])
-    prob = np.minimum(1.0, np.array([x.shock_probability for x in scenario.sectors]) * scenario.pressure.shock_frequency)
+    prob = np.minimum(
+        1.0,
+        np.array([x.shock_probability for x in scenario.sectors])
+        * scenario.pressure.shock_frequency,
+    )
     size = np.array([x.shock_size for x in scenario.sectors]) * intensity
     persist = np.array([x.shock_persistence for x in scenario.sectors])
     trend = need_trend(scenario, system)
@@ -84,7 +88,9 @@ def simulate_need(
     return out
 
 
-def allocation_growth(scenario: Scenario, uniforms: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def allocation_growth(
+    scenario: Scenario, uniforms: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """Allocation growth factor for each year, shape ``(R, Y)``; year 0 is 1.
 
     Growth in year ``y`` is ``growth_rate + growth_sd * z`` with ``z`` standard normal truncated

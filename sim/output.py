@@ -68,10 +68,18 @@ def timeseries_table(res: Results) -> pa.Table:
         "replication": pa.array(rep, pa.int64()),
         "month": pa.array(month, pa.int16()),
         "period": pa.DictionaryArray.from_arrays(pa.array(month, pa.int16()), pa.array(labels)),
-        "financial_year": pa.DictionaryArray.from_arrays(pa.array(month, pa.int16()), pa.array(years)),
-        "place": pa.DictionaryArray.from_arrays(pa.array(place, pa.int16()), pa.array(res.place_names)),
-        "sector": pa.DictionaryArray.from_arrays(pa.array(sector, pa.int16()), pa.array(res.sector_names)),
-        "kind": pa.DictionaryArray.from_arrays(pa.array(sector, pa.int16()), pa.array(res.sector_kinds)),
+        "financial_year": pa.DictionaryArray.from_arrays(
+            pa.array(month, pa.int16()), pa.array(years)
+        ),
+        "place": pa.DictionaryArray.from_arrays(
+            pa.array(place, pa.int16()), pa.array(res.place_names)
+        ),
+        "sector": pa.DictionaryArray.from_arrays(
+            pa.array(sector, pa.int16()), pa.array(res.sector_names)
+        ),
+        "kind": pa.DictionaryArray.from_arrays(
+            pa.array(sector, pa.int16()), pa.array(res.sector_kinds)
+        ),
     }
     for name, arr in res.series.items():
         cols[f"{name}_pence"] = pa.array(arr.reshape(-1), pa.int64())
@@ -87,13 +95,22 @@ def transfers_table(res: Results) -> pa.Table:
         {
             "replication": pa.array(t.replication, pa.int64()),
             "month": pa.array(t.month, pa.int16()),
-            "period": pa.array([cal.label(int(x)) for x in t.month]) if len(t) < 200_000
-            else pa.DictionaryArray.from_arrays(pa.array(t.month, pa.int16()), pa.array([cal.label(i) for i in range(cal.months)])),
-            "from_account": pa.DictionaryArray.from_arrays(pa.array(t.source + 1, pa.int32()), pa.array(names)),
-            "to_account": pa.DictionaryArray.from_arrays(pa.array(t.target + 1, pa.int32()), pa.array(names)),
+            "period": pa.array([cal.label(int(x)) for x in t.month])
+            if len(t) < 200_000
+            else pa.DictionaryArray.from_arrays(
+                pa.array(t.month, pa.int16()), pa.array([cal.label(i) for i in range(cal.months)])
+            ),
+            "from_account": pa.DictionaryArray.from_arrays(
+                pa.array(t.source + 1, pa.int32()), pa.array(names)
+            ),
+            "to_account": pa.DictionaryArray.from_arrays(
+                pa.array(t.target + 1, pa.int32()), pa.array(names)
+            ),
             "amount_pence": pa.array(t.amount, pa.int64()),
             "recurrent": pa.array(t.recurrent, pa.bool_()),
-            "reason": pa.DictionaryArray.from_arrays(pa.array(t.reason, pa.int32()), pa.array(t.reasons or ("",))),
+            "reason": pa.DictionaryArray.from_arrays(
+                pa.array(t.reason, pa.int32()), pa.array(t.reasons or ("",))
+            ),
         }
     )
 

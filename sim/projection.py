@@ -47,8 +47,8 @@ def project_capped_simplex(y: Floats, total: Floats, lo: Floats, hi: Floats) -> 
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(drop > 0, (s0 - t) / np.where(drop > 0, drop, 1.0), 0.0)
     tau = b0 + np.clip(frac, 0.0, 1.0) * (b1 - b0)
-    x = np.clip(yy - tau[:, None], ll, hh)
-    return x.reshape(shape)
+    x: Floats = np.clip(yy - tau[:, None], ll, hh).reshape(shape)
+    return x
 
 
 def allocate(proposal: Floats, total: Pence, lo: Pence, hi: Pence) -> Pence:
@@ -68,6 +68,9 @@ def allocate(proposal: Floats, total: Pence, lo: Pence, hi: Pence) -> Pence:
     if np.any(lo > hi) or np.any(lo.sum(axis=-1) > total) or np.any(hi.sum(axis=-1) < total):
         raise ValueError("allocate: bounds are infeasible for the total")
     x = project_capped_simplex(
-        proposal.astype(np.float64), total.astype(np.float64), lo.astype(np.float64), hi.astype(np.float64)
+        proposal.astype(np.float64),
+        total.astype(np.float64),
+        lo.astype(np.float64),
+        hi.astype(np.float64),
     )
     return round_within_bounds(x, total, np.broadcast_to(lo, x.shape), np.broadcast_to(hi, x.shape))

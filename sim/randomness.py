@@ -21,11 +21,16 @@ ATTENDANCE = 1
 
 def generator(seed: int, replication: int, stream: int) -> np.random.Generator:
     """The generator of one replication's stream."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, stream))))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, stream)))
+    )
 
 
 def uniform_block(
-    seed: int, replications: Sequence[int] | npt.NDArray[np.int64], stream: int, shape: tuple[int, ...]
+    seed: int,
+    replications: Sequence[int] | npt.NDArray[np.int64],
+    stream: int,
+    shape: tuple[int, ...],
 ) -> npt.NDArray[np.float64]:
     """Uniforms in ``[0, 1)`` of shape ``(len(replications), *shape)``, row ``j`` from replication ``j``.
 

@@ -82,7 +82,9 @@ class TransferTable:
     def from_journal(journal: list[Entry], replications: npt.NDArray[np.int64]) -> TransferTable:
         """Rows for every non-zero amount, ordered by replication then time of recording."""
         reasons: dict[str, int] = {}
-        cols: dict[str, list[npt.NDArray[np.int64]]] = {k: [] for k in ("rep", "seq", "month", "src", "dst", "amt", "recur", "why")}
+        cols: dict[str, list[npt.NDArray[np.int64]]] = {
+            k: [] for k in ("rep", "seq", "month", "src", "dst", "amt", "recur", "why")
+        }
         for seq, e in enumerate(journal):
             rows, pairs = np.nonzero(e.amount)
             n = rows.size
@@ -97,7 +99,9 @@ class TransferTable:
             cols["amt"].append(e.amount[rows, pairs])
             cols["recur"].append(np.full(n, int(e.recurrent), dtype=np.int64))
             cols["why"].append(np.full(n, code, dtype=np.int64))
-        cat = {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in cols.items()}
+        cat = {
+            k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in cols.items()
+        }
         order = np.lexsort((cat["seq"], cat["rep"]))
         return TransferTable(
             replication=cat["rep"][order],
@@ -116,7 +120,9 @@ class TransferTable:
         reasons: dict[str, int] = {}
         remapped = []
         for t in tables:
-            codes = np.array([reasons.setdefault(x, len(reasons)) for x in t.reasons], dtype=np.int64)
+            codes = np.array(
+                [reasons.setdefault(x, len(reasons)) for x in t.reasons], dtype=np.int64
+            )
             remapped.append(codes[t.reason] if len(t) else t.reason)
         rep = np.concatenate([t.replication for t in tables])
         order = np.argsort(rep, kind="stable")
@@ -212,7 +218,9 @@ class Results:
             rule_names=first.rule_names,
             account_names=first.account_names,
             series={k: cat([p.series[k] for p in parts]) for k in first.series},
-            system_series={k: cat([p.system_series[k] for p in parts]) for k in first.system_series},
+            system_series={
+                k: cat([p.system_series[k] for p in parts]) for k in first.system_series
+            },
             year_end_balance=cat([p.year_end_balance for p in parts]),
             bindings=cat([p.bindings for p in parts]),
             shortfalls=cat([p.shortfalls for p in parts]),

@@ -157,7 +157,7 @@ def annual_plan(
     hi = np.broadcast_to(total[:, :, None], (r, p, s))
     budgets = allocate(proposal, total, lo, hi)
     forced = (proposal[None] < rule_lower) & (rule_lower > 0)
-    bound = forced.any(axis=(2, 3)).T
+    bound: Bools = np.asarray(forced.any(axis=(2, 3)).T)
     return Plan(budgets=budgets, lower=lo, bound=bound, shortfall=shortfall, rule_lower=rule_lower)
 
 

@@ -30,12 +30,16 @@ def run(
         progress: called as ``progress(months_done, months_total)`` during each chunk.
     """
     reps = np.asarray(
-        list(range(scenario.replications)) if replications is None else list(replications), dtype=np.int64
+        list(range(scenario.replications)) if replications is None else list(replications),
+        dtype=np.int64,
     )
     if reps.size == 0:
         raise ValueError("run: no replications requested")
     if np.unique(reps).size != reps.size or np.any(reps < 0):
         raise ValueError("run: replication indices must be distinct and non-negative")
     size = reps.size if chunk_size is None else max(1, chunk_size)
-    parts = [Engine(scenario, reps[i : i + size], check, progress).run() for i in range(0, reps.size, size)]
+    parts = [
+        Engine(scenario, reps[i : i + size], check, progress).run()
+        for i in range(0, reps.size, size)
+    ]
     return Results.concat(parts)

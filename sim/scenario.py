@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -74,11 +81,15 @@ def _month(v: str) -> str:
 
     m = re.match(r"^(\d{4})-(\d{2})$", v)
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise PydanticCustomError("month", "must be a month like '2027-04', got {got!r}", {"got": v})
+        raise PydanticCustomError(
+            "month", "must be a month like '2027-04', got {got!r}", {"got": v}
+        )
     return v
 
 
-Month = Annotated[str, Field(json_schema_extra={"pattern": r"^\d{4}-\d{2}$"}), AfterValidator(_month)]
+Month = Annotated[
+    str, Field(json_schema_extra={"pattern": r"^\d{4}-\d{2}$"}), AfterValidator(_month)
+]
 Fraction = Annotated[float, Between(0.0, 1.0)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 
@@ -102,11 +113,13 @@ class Allocation(Strict):
         "truncated at 3 standard deviations.",
     )
     inflation: Annotated[float, Between(-0.2, 0.5)] = Field(
-        0.025, description="Annual price inflation of NHS costs (fraction); drives need and "
+        0.025,
+        description="Annual price inflation of NHS costs (fraction); drives need and "
         "real-terms floors.",
     )
     contingency_share: Annotated[float, Between(0.0, 0.2)] = Field(
-        0.005, description="Contingency reserve the ICB holds back each year (fraction of the "
+        0.005,
+        description="Contingency reserve the ICB holds back each year (fraction of the "
         "allocation); the reserve is topped up to this level at each year start.",
     )
 
@@ -115,8 +128,12 @@ class Sector(Strict):
     """A sector budget (per place) with its need and spending behaviour."""
 
     name: Name = Field(description="Sector name, unique in the scenario.")
-    kind: SectorKind = Field(description="Kind, used for reporting (e.g. primary-care share) and rules.")
-    share: Fraction = Field(description="Share of the first-year sector allocation (fraction); shares sum to 1.")
+    kind: SectorKind = Field(
+        description="Kind, used for reporting (e.g. primary-care share) and rules."
+    )
+    share: Fraction = Field(
+        description="Share of the first-year sector allocation (fraction); shares sum to 1."
+    )
     spending: Spending = Field(
         description="'capped': spend at most the budget, the rest is unmet need; 'demand_led': "
         "spend the need, the excess is an overspend."
@@ -140,7 +157,8 @@ class Sector(Strict):
         0.0, description="Probability of a shock (surge, epidemic wave, backlog) in a month."
     )
     shock_size: Annotated[float, Between(0.0, 5.0)] = Field(
-        0.1, description="Mean size of a shock, fraction of monthly need (exponentially distributed)."
+        0.1,
+        description="Mean size of a shock, fraction of monthly need (exponentially distributed).",
     )
     shock_persistence: Annotated[float, Between(0.0, 0.99)] = Field(
         0.5, description="Fraction of a shock's extra need that carries into the next month."
@@ -151,7 +169,9 @@ class Place(Strict):
     """A place (usually a local-authority footprint) with its own sector budgets."""
 
     name: Name = Field(description="Place name, unique in the scenario.")
-    population: Annotated[int, Field(gt=0, le=100_000_000, description="Registered population (people).")]
+    population: Annotated[
+        int, Field(gt=0, le=100_000_000, description="Registered population (people).")
+    ]
     need_index: Annotated[float, Between(0.1, 10.0)] = Field(
         1.0, description="Relative need per head (1 = ICB average); weights the place's fair share."
     )
@@ -163,12 +183,16 @@ class SpillOver(Strict):
     elasticity: Fraction = Field(
         0.3, description="Pounds of hospital need per pound of unmet need in the source kinds."
     )
-    lag_months: Annotated[int, Between(1, 24)] = Field(3, description="Delay before unmet need returns (months).")
+    lag_months: Annotated[int, Between(1, 24)] = Field(
+        3, description="Delay before unmet need returns (months)."
+    )
     from_kinds: list[SectorKind] = Field(
-        default_factory=lambda: ["primary", "community"],
+        default_factory=lambda: list(_SPILL_FROM),
         description="Sector kinds whose unmet need spills over.",
     )
-    to_kind: SectorKind = Field("secondary", description="Sector kind that receives the spill-over.")
+    to_kind: SectorKind = Field(
+        "secondary", description="Sector kind that receives the spill-over."
+    )
 
 
 class Pressure(Strict):
@@ -196,7 +220,9 @@ class Member(Strict):
     voting: bool = Field(True, description="Whether the member votes (false: participant only).")
 
 
-DEFAULT_STANCE: dict[str, float] = {
+_SPILL_FROM: tuple[SectorKind, ...] = ("primary", "community")
+
+DEFAULT_STANCE: dict[Constituency, float] = {
     "chair": 0.5,
     "executive": 0.6,
     "non_executive": 0.4,
@@ -215,9 +241,12 @@ class Board(Strict):
     members: Annotated[list[Member], Field(min_length=1, max_length=MAX_MEMBERS)]
     rule: VotingRule = Field("consensus_then_majority", description="Voting rule for transfers.")
     quorum: Fraction = Field(
-        0.5, description="Voting weight that must be present for a decision (fraction of all voting weight)."
+        0.5,
+        description="Voting weight that must be present for a decision (fraction of all voting weight).",
     )
-    casting_vote: bool = Field(True, description="The chair breaks an exact tie under majority rules.")
+    casting_vote: bool = Field(
+        True, description="The chair breaks an exact tie under majority rules."
+    )
     absence_probability: Fraction = Field(
         0.0, description="Probability that each member misses a given meeting."
     )
@@ -242,7 +271,9 @@ class RingFence(Strict):
     name: Name = Field(description="Rule name, unique in the scenario; shown when it binds.")
     rule: RingFenceRule = Field(description="What the rule requires.")
     sector: Name | None = Field(None, description="Sector the rule protects (give sector or kind).")
-    kind: SectorKind | None = Field(None, description="Sector kind the rule protects (give sector or kind).")
+    kind: SectorKind | None = Field(
+        None, description="Sector kind the rule protects (give sector or kind)."
+    )
     place: Name = Field("all", description="Place the rule applies in, or 'all'.")
     min_share: Fraction | None = Field(
         None, description="min_share: minimum share of the place's sector allocation (fraction)."
@@ -254,9 +285,12 @@ class RingFence(Strict):
         "Standard).",
     )
     cap: Fraction | None = Field(
-        None, description="cap_transfers_out: most that may be moved out in-year (fraction of the annual budget)."
+        None,
+        description="cap_transfers_out: most that may be moved out in-year (fraction of the annual budget).",
     )
-    start: Month | None = Field(None, alias="from", description="First month the rule applies (YYYY-MM).")
+    start: Month | None = Field(
+        None, alias="from", description="First month the rule applies (YYYY-MM)."
+    )
     until: Month | None = Field(None, description="Last month the rule applies (YYYY-MM).")
 
 
@@ -264,7 +298,8 @@ class Scenario(Strict):
     """A complete scenario: the ICB's money, sectors, places, board and ring-fences."""
 
     name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")] = Field(
-        "scenario", description="Scenario name; names the output directory (defaults to the file name)."
+        "scenario",
+        description="Scenario name; names the output directory (defaults to the file name).",
     )
     description: str = Field("", description="What the scenario is for.")
     seed: Annotated[int, Field(ge=0, lt=2**63)] = Field(0, description="Root random seed.")
@@ -274,7 +309,9 @@ class Scenario(Strict):
     start_year: Annotated[int, Field(ge=2000, le=2100)] = Field(
         2025, description="Calendar year in which the first financial year starts (April)."
     )
-    horizon_years: Annotated[int, Field(ge=1, le=50)] = Field(5, description="Whole financial years simulated.")
+    horizon_years: Annotated[int, Field(ge=1, le=50)] = Field(
+        5, description="Whole financial years simulated."
+    )
     allocation: Allocation
     sectors: Annotated[list[Sector], Field(min_length=1, max_length=20)]
     places: Annotated[list[Place], Field(min_length=1, max_length=50)] = Field(

@@ -70,9 +70,15 @@ def headline_measures(res: Results) -> list[Measure]:
         np.add.at(extraordinary, idx, m.extraordinary.astype(np.float64))
     out.append(Measure("extraordinary_meetings", "count", "meetings", extraordinary))
     for k, name in enumerate(res.rule_names):
-        out.append(Measure("ring_fence_bindings", name, "times", res.bindings[:, k].astype(np.float64)))
+        out.append(
+            Measure("ring_fence_bindings", name, "times", res.bindings[:, k].astype(np.float64))
+        )
         if res.shortfalls[:, k].any():
-            out.append(Measure("ring_fence_shortfalls", name, "times", res.shortfalls[:, k].astype(np.float64)))
+            out.append(
+                Measure(
+                    "ring_fence_shortfalls", name, "times", res.shortfalls[:, k].astype(np.float64)
+                )
+            )
     return out
 
 
@@ -84,7 +90,19 @@ def describe(measure: Measure) -> SummaryRow:
     sd = float(v.std(ddof=1)) if n > 1 else 0.0
     half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else float("nan")
     p05, p50, p95 = (float(x) for x in np.quantile(v, [0.05, 0.5, 0.95]))
-    return SummaryRow(measure.name, measure.detail, measure.unit, n, mean, sd, mean - half, mean + half, p05, p50, p95)
+    return SummaryRow(
+        measure.name,
+        measure.detail,
+        measure.unit,
+        n,
+        mean,
+        sd,
+        mean - half,
+        mean + half,
+        p05,
+        p50,
+        p95,
+    )
 
 
 def summarise(res: Results) -> list[SummaryRow]:

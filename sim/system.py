@@ -61,7 +61,9 @@ def compile_system(scenario: Scenario) -> System:
         place_names=tuple(p.name for p in scenario.places),
         sector_names=tuple(s.name for s in scenario.sectors),
         sector_kinds=kinds,
-        place_weights=np.array([p.population * p.need_index for p in scenario.places], dtype=np.float64),
+        place_weights=np.array(
+            [p.population * p.need_index for p in scenario.places], dtype=np.float64
+        ),
         shares=np.array([s.share for s in scenario.sectors], dtype=np.float64),
         capped=np.array([s.spending == "capped" for s in scenario.sectors], dtype=bool),
         secondary=np.array([k == "secondary" for k in kinds], dtype=bool),
