@@ -8,7 +8,7 @@ file, :func:`run` simulates it over many replications, and the returned
 from sim.errors import ScenarioError
 from sim.loader import load_scenario, parse_scenario
 from sim.results import Results
-from sim.run import run
+from sim.runner import run
 
 __version__ = "0.1.0"
 

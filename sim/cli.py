@@ -80,7 +80,7 @@ def _load_all(files: Sequence[Path]) -> tuple[list[Scenario], bool]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from sim.output import write_run
-    from sim.run import run
+    from sim.runner import run
     from sim.summary import format_table, summarise
 
     scenarios, invalid = _load_all(args.files)

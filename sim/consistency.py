@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from sim.calendar import Calendar
@@ -105,6 +106,10 @@ def _check_rules(sc: Scenario, kinds: set[str]) -> list[Problem]:
 def _check_overflow(sc: Scenario) -> list[Problem]:
     """Refuse inputs whose sums over the horizon could overflow 64-bit pence."""
     a = sc.allocation
+    if not math.isfinite(a.initial_gbp_m):
+        return [
+            Problem("allocation.initial_gbp_m", f"must be a finite number, got {a.initial_gbp_m}")
+        ]
     yearly = pounds_m_to_pence(a.initial_gbp_m)
     growth = max(1.0, 1.0 + a.growth_rate + 3.0 * a.growth_sd)
     need_growth = max((1.0 + s.need_growth) for s in sc.sectors) * max(1.0, 1.0 + a.inflation)
@@ -115,13 +120,16 @@ def _check_overflow(sc: Scenario) -> list[Problem]:
         # spill-over at most doubling it) must stay within the engine's limit.
         allocated += yearly * growth**y
         allocated += yearly * ratio * NEED_CAP * 2.0 * need_growth ** (y + 1)
-    if allocated > MAX_PENCE / 4:
-        limit_m = MAX_PENCE / 4 / 1e8
+    if allocated > MAX_PENCE:
+        # The sums are proportional to the allocation: name the largest one that fits, since
+        # the engine's limit applies to sums over the horizon, not to this field itself.
+        largest_m = a.initial_gbp_m * MAX_PENCE / allocated
+        largest = f"£{largest_m:,.0f}m" if largest_m >= 1 else f"£{largest_m:.3g}m"
         return [
             Problem(
                 "allocation.initial_gbp_m",
-                f"sums over the horizon could overflow 64-bit pence (up to £{allocated / 1e8:,.0f}m, "
-                f"limit £{limit_m:,.0f}m); reduce the allocation, growth or horizon",
+                f"must be at most about {largest} with this growth, need and horizon "
+                f"(larger sums could overflow the engine's pence), got {a.initial_gbp_m:g}",
             )
         ]
     return []

@@ -3,14 +3,13 @@
 Time is counted in ticks, ``TICKS`` per month, so that events in the same month happen in a
 fixed order: dated policy changes, the year start (allocation and annual plan), the month
 (need arises, money is spent, spill-over is queued, pressure is measured), board meetings,
-the month-end record, and the year end. Every event acts on all replications at once;
+the year end (in March), and the month-end record. Every event acts on all replications at once;
 differences between replications (a shock, an extraordinary meeting) are masks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,41 +19,19 @@ import simpy
 from sim import ledger as accounts
 from sim.board import compile_board
 from sim.ledger import Ledger
-from sim.money import Pence, split
-from sim.need import allocation_growth, environment_width, simulate_need
+from sim.money import split
+from sim.need import simulate_environment
 from sim.projection import allocate
-from sim.randomness import ATTENDANCE, ENVIRONMENT, uniform_block
+from sim.randomness import ATTENDANCE, uniform_block
 from sim.results import MeetingTable, Results
 from sim.ring_fence import PlanHistory, annual_plan, compile_rules, transfer_capacity
 from sim.scenario import MAX_MEMBERS, Scenario
 from sim.system import compile_system
 
 TICKS = 10
-POLICY, YEAR_START, MONTH, MEETING, RECORD, YEAR_END = 0, 1, 2, 5, 8, 9
-SERIES = (
-    "allocation",
-    "budget",
-    "need",
-    "spend",
-    "unmet",
-    "spill_in",
-    "transfers_in",
-    "transfers_out",
-)
+POLICY, YEAR_START, MONTH, MEETING, YEAR_END, RECORD = 0, 1, 2, 5, 8, 9
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class _Month:
-    """Flows of the current month, pence, shape (R, P, S)."""
-
-    need: Pence
-    spend: Pence
-    unmet: Pence
-    spill_in: Pence
-    transfers_in: Pence
-    transfers_out: Pence
 
 
 class Engine:
@@ -78,12 +55,13 @@ class Engine:
         r, p, s = len(self.replications), sys_.places, sys_.sectors
         m, y = sys_.calendar.months, scenario.horizon_years
         self.shape = (r, p, s)
-        env_u = uniform_block(
-            scenario.seed, self.replications, ENVIRONMENT, (m, environment_width(sys_))
-        )
-        self.need_base = simulate_need(scenario, sys_, env_u)
-        self.growth = allocation_growth(scenario, env_u)
-        del env_u
+        environment = simulate_environment(scenario, sys_, self.replications)
+        # Month-major (M, R, P, S) storage: each month's values are one contiguous block.
+        # Need starts as need before spill-over; each month adds its spill-over in place.
+        self._need = environment.need
+        self.growth = environment.growth
+        self._spend = np.empty_like(self._need)
+        self._spill = np.empty_like(self._need)
         self.attendance = (
             uniform_block(scenario.seed, self.replications, ATTENDANCE, (m, MAX_MEMBERS))
             if scenario.board.absence_probability > 0
@@ -105,9 +83,10 @@ class Engine:
         to_w = sys_.shares * sys_.spill_to
         self.spill_weights = to_w / to_w.sum() if to_w.sum() > 0 else to_w
         self.active = [rule.active(0) for rule in self.rules]
-        self.month_flows = self._empty_month()
         n = len(self.rules)
-        self.series = {k: np.zeros((r, m, p, s), dtype=np.int64) for k in SERIES}
+        self.plans = np.zeros((r, y, p, s), dtype=np.int64)
+        self.year_in = np.zeros((r, y, p, s), dtype=np.int64)
+        self.year_out = np.zeros((r, y, p, s), dtype=np.int64)
         self.system_series = {
             k: np.zeros((r, m), dtype=np.int64) for k in ("reserve", "deficit", "allocated")
         }
@@ -182,10 +161,6 @@ class Engine:
         if self.check_conservation:
             self.ledger.check(month, event)
 
-    def _empty_month(self) -> _Month:
-        z = np.zeros(self.shape, dtype=np.int64)
-        return _Month(z, z.copy(), z.copy(), z.copy(), z.copy(), z.copy())
-
     def _year_start(self, y: int) -> None:
         """Receive the allocation, top up the reserve, and plan the year's budgets."""
         sc, sys_, led = self.scenario, self.system, self.ledger
@@ -226,6 +201,7 @@ class Engine:
         self.bindings += plan.bound
         self.shortfalls += plan.shortfall
         self.plan = plan.budgets
+        self.plans[:, y] = plan.budgets
         self.budget = plan.budgets.copy()
         self.recurrent_net[:] = 0
         self.moved_out[:] = 0
@@ -240,13 +216,15 @@ class Engine:
         sys_, led = self.system, self.ledger
         lag = self.scenario.spill_over.lag_months
         left = 12 - m % 12
-        self.month_flows = flows = self._empty_month()
         slot = m % lag
-        spill_in = np.rint(self.spill_queue[:, slot]).astype(np.int64)
-        need = np.rint(self.need_base[:, m]).astype(np.int64) + spill_in
+        spill_in = self._spill[m]
+        np.rint(self.spill_queue[:, slot], out=spill_in, casting="unsafe")
+        need = self._need[m]
+        need += spill_in
         bal = led.budget_balances()
         allowance = np.maximum(bal, 0) // left
-        spend = np.where(sys_.capped[None, None, :], np.minimum(need, allowance), need)
+        spend = self._spend[m]
+        np.copyto(spend, np.where(sys_.capped[None, None, :], np.minimum(need, allowance), need))
         r = len(self.replications)
         led.transfer(
             self.budget_acc.ravel(),
@@ -259,7 +237,6 @@ class Engine:
         unmet = need - spend
         spilled = self.scenario.spill_over.elasticity * (unmet * sys_.spill_from).sum(axis=2)
         self.spill_queue[:, slot] = spilled[:, :, None] * self.spill_weights[None, None, :]
-        flows.need, flows.spend, flows.unmet, flows.spill_in = need, spend, unmet, spill_in
         # Pressure: forecast year-end overspend of secondary care at this month's run rate.
         after = bal - spend
         run_rate = need * (left - 1) - after
@@ -290,17 +267,22 @@ class Engine:
         limit, per_rule = transfer_capacity(self.rules, self.active, self.plan, self.moved_out)
         capacity = np.minimum(available, limit)
         amount = np.minimum(wanted, capacity.sum(axis=2))
-        avail_sum = available.sum(axis=2, keepdims=True)
-        pro_rata = amount[:, :, None] * (available / np.maximum(avail_sum, 1))
-        taken = allocate(pro_rata, amount, np.zeros_like(capacity), capacity)
+        # Take from donors in proportion to their balances, leaving out protected budgets;
+        # where a cap still binds, the projection spreads the excess over the others.
+        eligible = np.where(capacity > 0, available, 0)
+        share = eligible / np.maximum(eligible.sum(axis=2, keepdims=True), 1)
+        taken = allocate(amount[:, :, None] * share, amount, np.zeros_like(capacity), capacity)
+        unconstrained = wanted[:, :, None] * (
+            available / np.maximum(available.sum(axis=2, keepdims=True), 1)
+        )
         for k in range(len(self.rules)):
             # A rule binds when it stops the board taking a budget's pro-rata share.
-            self.bindings[:, k] += (per_rule[k] < pro_rata - 0.5).any(axis=(1, 2))
+            self.bindings[:, k] += (per_rule[k] < unconstrained - 0.5).any(axis=(1, 2))
         # Recipients: secondary sectors, in proportion to their own forecast overspend.
         left_after = 11 - m % 12
         gap = np.where(
             sys_.secondary[None, None, :],
-            np.maximum(0, self.month_flows.need * left_after - bal),
+            np.maximum(0, self._need[m] * left_after - bal),
             0,
         )
         fallback = np.where(sys_.secondary[None, None, :], self.plan + 1, 0)
@@ -330,9 +312,9 @@ class Engine:
             rec_in[:, :, recips] = recurrent.sum(axis=2)
             self.budget += inn - out
             self.moved_out += out
+            self.year_in[:, m // 12] += inn
+            self.year_out[:, m // 12] += out
             self.recurrent_net += rec_in - rec_out
-            self.month_flows.transfers_in += inn
-            self.month_flows.transfers_out += out
             moved = out.sum(axis=2)
         else:
             moved = np.zeros((r, p), dtype=np.int64)
@@ -352,19 +334,7 @@ class Engine:
         self._checked(m, "board meeting")
 
     def _record(self, m: int) -> None:
-        f = self.month_flows
-        values = {
-            "allocation": self.plan,
-            "budget": self.budget,
-            "need": f.need,
-            "spend": f.spend,
-            "unmet": f.unmet,
-            "spill_in": f.spill_in,
-            "transfers_in": f.transfers_in,
-            "transfers_out": f.transfers_out,
-        }
-        for k, v in values.items():
-            self.series[k][:, m] = v
+        """Month-end balances of the system accounts (flows are stored as they happen)."""
         bal = self.ledger.balances
         self.system_series["reserve"][:, m] = bal[:, accounts.RESERVE]
         self.system_series["deficit"][:, m] = bal[:, accounts.DEFICIT]
@@ -418,7 +388,14 @@ class Engine:
             sector_kinds=sys_.sector_kinds,
             rule_names=tuple(rule.name for rule in self.rules),
             account_names=tuple(self.ledger.account_names),
-            series=self.series,
+            flows={
+                "need": self._need.transpose(1, 0, 2, 3),
+                "spend": self._spend.transpose(1, 0, 2, 3),
+                "spill_in": self._spill.transpose(1, 0, 2, 3),
+            },
+            plans=self.plans,
+            year_transfers_in=self.year_in,
+            year_transfers_out=self.year_out,
             system_series=self.system_series,
             year_end_balance=self.year_end_balance,
             bindings=self.bindings,

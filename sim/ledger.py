@@ -126,8 +126,14 @@ class Ledger:
             raise ValueError("transfer: accounts and amounts do not match")
         if np.any(amt < 0):
             raise ConservationError(f"month {month}: negative transfer ({reason})")
-        np.subtract.at(self.balances.T, src, amt.T)
-        np.add.at(self.balances.T, dst, amt.T)
+        for accounts, sign in ((src, -1), (dst, 1)):
+            if np.unique(accounts).size == accounts.size:
+                self.balances[:, accounts] += sign * amt
+            else:  # an account in several pairs: sum its pairs first
+                used, which = np.unique(accounts, return_inverse=True)
+                onehot = np.zeros((accounts.size, used.size), dtype=np.int64)
+                onehot[np.arange(accounts.size), which] = 1
+                self.balances[:, used] += sign * (amt @ onehot)
         self.journal.append(Entry(month, src, dst, amt, recurrent, reason))
 
     def check(self, month: int, event: str) -> None:

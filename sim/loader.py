@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,8 @@ def display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
-        return str(path)
+        # Tidy "dir/../parent.toml" (an ``extends`` path joined to its child's folder).
+        return os.path.normpath(path)
 
 
 def read_toml(path: Path, source: str | None = None) -> dict[str, Any]:
@@ -59,37 +63,97 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return out
 
 
-def resolve_file(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+def resolve_file(path: Path, _chain: tuple[tuple[Path, str], ...] = ()) -> dict[str, Any]:
     """Read ``path`` and the files it ``extends``, merged into one dictionary.
 
     ``extends`` is resolved relative to the file that names it; ``name`` is never inherited.
     """
     real = path.resolve()
     src = display_path(path)
-    if real in _chain:
-        cycle = " -> ".join(display_path(p) for p in (*_chain, real))
-        raise ScenarioError(display_path(_chain[0]), [Problem("extends", f"cycle: {cycle}")])
+    if any(real == seen for seen, _ in _chain):
+        # Name the files as the user gave them (not resolved), like every other message.
+        cycle = " -> ".join([*(shown for _, shown in _chain), src])
+        raise ScenarioError(_chain[0][1], [Problem("extends", f"cycle: {cycle}")])
     data = read_toml(path, src)
     parent = data.pop("extends", None)
     if parent is None:
         return data
-    if not isinstance(parent, str):
-        raise ScenarioError(src, [Problem("extends", f"must be a file name, got {parent!r}")])
+    if not isinstance(parent, str) or not parent:
+        raise ScenarioError(src, [Problem("extends", f"must be a file name, got {_show(parent)}")])
     parent_path = path.parent / parent
     if not parent_path.exists():
         raise ScenarioError(
             src, [Problem("extends", f"parent file not found: {display_path(parent_path)}")]
         )
-    base = resolve_file(parent_path, (*_chain, real))
+    if not parent_path.is_file():
+        raise ScenarioError(
+            src, [Problem("extends", f"parent is not a file: {display_path(parent_path)}")]
+        )
+    base = resolve_file(parent_path, (*_chain, (real, src)))
     base.pop("name", None)
     return deep_merge(base, data)
+
+
+#: Pydantic labels for the branches of a union (``float``, ``constrained-float``,
+#: ``literal['overall']``, ``function-after[_month(), str]``, ...): not field names.
+_BRANCH_LABEL = re.compile(
+    r"^(float|int|str|bool|none|constrained-\w+|(literal|function-\w+|nullable|list|dict)\[.*\])$"
+)
+#: Error types meaning "the value is not of this type" (rather than "out of bounds").
+_TYPE_ERRORS = {
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+}
+
+
+def _toml_type(value: Any) -> str:
+    """The TOML name of a parsed value's type, for messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, datetime.date | datetime.time):
+        return "a date"
+    return type(value).__name__
+
+
+def _show(value: Any) -> str:
+    """A parsed TOML value as written in TOML (``true``, ``'text'``, ``2027-04-01``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return repr(value)
+    if isinstance(value, datetime.date | datetime.time):
+        return f"the date {value.isoformat()}"
+    return _toml_type(value)
+
+
+def _expected(err: ErrorDetails) -> str | None:
+    """What a type error wanted (``a number``, ``'overall'``), or None for other errors."""
+    if err["type"] == "literal_error":
+        return str((err.get("ctx") or {}).get("expected"))
+    return _TYPE_ERRORS.get(err["type"])
 
 
 def _reason(err: ErrorDetails) -> str:
     """Translate a pydantic error into the project's wording."""
     kind = err["type"]
     ctx = err.get("ctx", {}) or {}
-    got = err.get("input")
+    got = _show(err.get("input"))
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
@@ -102,49 +166,69 @@ def _reason(err: ErrorDetails) -> str:
             "less_than_equal": "<=",
         }[kind]
         limit = next(iter(ctx.values()))
-        return f"must be {op} {limit}, got {got!r}"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"must be a whole number, got {got!r}"
-    if kind in ("float_type", "float_parsing"):
-        return f"must be a number, got {got!r}"
-    if kind in ("bool_type", "bool_parsing"):
-        return f"must be true or false, got {got!r}"
-    if kind == "string_type":
-        return f"must be a string, got {got!r}"
+        return f"must be {op} {limit}, got {got}"
+    if kind in _TYPE_ERRORS:
+        return f"must be {_TYPE_ERRORS[kind]}, got {got}"
     if kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
         want = "a list" if kind == "list_type" else "a table"
-        return f"must be {want}, got {type(got).__name__}"
+        return f"must be {want}, got {_toml_type(err.get('input'))}"
     if kind == "literal_error":
-        return f"must be one of {ctx.get('expected')}, got {got!r}"
+        expected = str(ctx.get("expected"))
+        one_of = "one of " if "," in expected or " or " in expected else ""
+        return f"must be {one_of}{expected}, got {got}"
     if kind in ("too_short", "too_long"):
         bound = "at least" if kind == "too_short" else "at most"
         n = ctx.get("min_length" if kind == "too_short" else "max_length")
         return f"must have {bound} {n} item(s), got {ctx.get('actual_length')}"
     if kind == "string_too_short":
         return "must not be empty"
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters long"
     if kind == "string_pattern_mismatch":
-        return f"must match {ctx.get('pattern')}, got {got!r}"
-    return str(err["msg"])
+        return f"must match {ctx.get('pattern')}, got {got}"
+    if kind == "month":
+        # The custom error's template uses {got!r}, which pydantic does not format.
+        return f"must be a month like '2027-04', got {_show(ctx.get('got'))}"
+    return str(err["msg"]).splitlines()[0]
+
+
+def _field(loc: tuple[int | str, ...]) -> tuple[str, bool]:
+    """A location as a field path without union-branch labels, and whether it had any."""
+    kept: list[int | str] = []
+    branch = False
+    for i, part in enumerate(loc):
+        if part == "[key]":  # the previous part is a dictionary key that is itself invalid
+            continue
+        is_key = i + 1 < len(loc) and loc[i + 1] == "[key]"
+        if isinstance(part, str) and not is_key and _BRANCH_LABEL.match(part):
+            branch = True
+            continue
+        kept.append(part)
+    return field_path(tuple(kept)), branch
 
 
 def _problems(exc: ValidationError) -> list[Problem]:
-    out = []
+    """One problem per field: the branches of a union (a number or 'overall') give one line."""
+    groups: dict[str, list[ErrorDetails]] = {}
+    unions: set[str] = set()
     for err in exc.errors():
-        loc = tuple(
-            p
-            for p in err["loc"]
-            if p
-            not in ("float", "int", "str", "literal['overall']", "function-after[_month(), str]")
-        )
-        out.append(Problem(field_path(loc), _reason(err)))
-    # Union branches repeat the same location; keep the first message per field.
-    seen: set[str] = set()
-    unique = []
-    for p in out:
-        if p.field not in seen:
-            seen.add(p.field)
-            unique.append(p)
-    return unique
+        path, branch = _field(tuple(err["loc"]))
+        groups.setdefault(path, []).append(err)
+        if branch:
+            unions.add(path)
+    out = []
+    for path, errs in groups.items():
+        if path in unions and len(errs) > 1:
+            # A branch whose type matched failed a bound: that is the relevant message.
+            bounded = [e for e in errs if _expected(e) is None]
+            if bounded:
+                out.append(Problem(path, _reason(bounded[0])))
+                continue
+            wanted = " or ".join(dict.fromkeys(str(_expected(e)) for e in errs))
+            out.append(Problem(path, f"must be {wanted}, got {_show(errs[0].get('input'))}"))
+        else:
+            out.append(Problem(path, _reason(errs[0])))
+    return out
 
 
 def parse_scenario(

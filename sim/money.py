@@ -9,8 +9,10 @@ import numpy.typing as npt
 
 PENCE_PER_POUND = 100
 PENCE_PER_MILLION = 100_000_000
-#: Largest balance the engine accepts; leaves headroom below 2**63 for sums.
-MAX_PENCE = 2**62
+#: Largest amount the engine accepts: 2**53 pence (about £90 trillion), the largest integer a
+#: float64 holds exactly, so proportional splits and projections computed in floats stay exact
+#: to the penny and int64 sums cannot overflow.
+MAX_PENCE = 2**53
 
 Pence = npt.NDArray[np.int64]
 
@@ -51,7 +53,7 @@ def split(total: npt.ArrayLike, weights: npt.ArrayLike) -> Pence:
     exact = t[..., None].astype(np.float64) * (w / wsum)
     base = np.floor(exact).astype(np.int64)
     # Float error can put a part one penny out; the remainder loop below fixes the total.
-    base = np.clip(base, 0, t[..., None])
+    base = np.minimum(np.maximum(base, 0), t[..., None])
     frac = exact - base
     return _distribute_remainder(
         base, frac, t, np.zeros_like(base), np.broadcast_to(t[..., None], base.shape), k
@@ -70,28 +72,35 @@ def _distribute_remainder(
 
     Parts stay within ``[lo, hi]``; callers guarantee ``sum(lo) <= total <= sum(hi)``.
     """
-    out = base.copy()
+    shape = base.shape
+    out = base.reshape(-1, k).copy()
+    frac = np.array(frac, dtype=np.float64).reshape(-1, k)
+    tot = np.broadcast_to(total, shape[:-1]).reshape(-1)
+    lo2 = np.broadcast_to(lo, shape).reshape(-1, k)
+    hi2 = np.broadcast_to(hi, shape).reshape(-1, k)
     for _ in range(4 * k + 4):
-        short = total - out.sum(axis=-1)
-        if not np.any(short):
-            return out
+        short_all = tot - out.sum(axis=1)
+        rows = np.flatnonzero(short_all)
+        if not rows.size:
+            return out.reshape(shape)
+        short = short_all[rows]
+        o, f = out[rows], frac[rows]
         # Give a penny to the |short| parts with most room, ranked by fractional remainder.
         up = short > 0
-        room_up = out < hi
-        room_down = out > lo
         key = np.where(
-            up[..., None], np.where(room_up, frac, -np.inf), np.where(room_down, -frac, -np.inf)
+            up[:, None], np.where(o < hi2[rows], f, -np.inf), np.where(o > lo2[rows], -f, -np.inf)
         )
-        order = np.argsort(-key, axis=-1, kind="stable")
+        order = np.argsort(-key, axis=1, kind="stable")
         rank = np.empty_like(order)
-        np.put_along_axis(rank, order, np.arange(k), axis=-1)
-        n = np.minimum(np.abs(short), k)[..., None]
+        np.put_along_axis(rank, order, np.arange(k), axis=1)
+        n = np.minimum(np.abs(short), k)[:, None]
         eligible = np.isfinite(key) & (rank < n)
-        out = out + np.where(eligible, np.sign(short)[..., None], 0)
-        frac = np.where(eligible, frac - np.sign(short)[..., None], frac)
-    if np.any(out.sum(axis=-1) != total):
+        step = np.where(eligible, np.sign(short)[:, None], 0)
+        out[rows] = o + step
+        frac[rows] = f - step
+    if np.any(out.sum(axis=1) != tot):
         raise ArithmeticError("largest-remainder rounding did not converge")
-    return out
+    return out.reshape(shape)
 
 
 def round_within_bounds(x: npt.NDArray[np.float64], total: Pence, lo: Pence, hi: Pence) -> Pence:
@@ -99,6 +108,6 @@ def round_within_bounds(x: npt.NDArray[np.float64], total: Pence, lo: Pence, hi:
 
     ``x`` must already satisfy the bounds and sum to ``total`` up to float error.
     """
-    base = np.clip(np.floor(x).astype(np.int64), lo, hi)
+    base = np.minimum(np.maximum(np.floor(x).astype(np.int64), lo), hi)
     frac = x - base
     return _distribute_remainder(base, frac, np.asarray(total, dtype=np.int64), lo, hi, x.shape[-1])

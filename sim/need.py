@@ -16,11 +16,13 @@ guard that keeps money within 64-bit pence whatever the draws.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtri
 
-from sim.randomness import open_unit
+from sim.randomness import ENVIRONMENT, open_unit, uniform_block
 from sim.scenario import Scenario
 from sim.system import System
 
@@ -51,14 +53,50 @@ def need_trend(scenario: Scenario, system: System) -> npt.NDArray[np.float64]:
     return out
 
 
-def simulate_need(
-    scenario: Scenario, system: System, uniforms: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """Need in pence (real numbers), shape ``(R, M, P, S)``, from environment uniforms.
+#: Uniform draws buffered at once (float64 values), so memory stays small for big batches.
+BUFFER_VALUES = 1 << 21
 
-    Args:
-        uniforms: shape ``(R, M, environment_width)`` from the environment stream.
+
+@dataclass(frozen=True)
+class Environment:
+    """What the environment stream gives each replication, independent of policy."""
+
+    #: Need before spill-over, integer pence, shape (M, R, P, S) (month-major).
+    need: npt.NDArray[np.int64]
+    #: Allocation growth factor per year, shape (R, Y); year 0 is 1.
+    growth: npt.NDArray[np.float64]
+
+
+def simulate_environment(
+    scenario: Scenario, system: System, replications: npt.NDArray[np.int64]
+) -> Environment:
+    """Need and allocation growth of each replication, drawn from its environment stream.
+
+    Replications are drawn in small chunks so memory stays bounded; every computation is
+    element-wise per replication, so the chunking never changes a number.
     """
+    months = system.calendar.months
+    width = environment_width(system)
+    r = len(replications)
+    need = np.empty((months, r, system.places, system.sectors), dtype=np.int64)
+    growth = np.empty((r, scenario.horizon_years), dtype=np.float64)
+    trend = need_trend(scenario, system)
+    chunk = max(1, BUFFER_VALUES // (months * width))
+    for lo in range(0, r, chunk):
+        reps = replications[lo : lo + chunk]
+        u = uniform_block(scenario.seed, reps, ENVIRONMENT, (months, width))
+        need[:, lo : lo + len(reps)] = _need(scenario, system, trend, u)
+        growth[lo : lo + len(reps)] = allocation_growth(scenario, u)
+    return Environment(need=need, growth=growth)
+
+
+def _need(
+    scenario: Scenario,
+    system: System,
+    trend: npt.NDArray[np.float64],
+    uniforms: npt.NDArray[np.float64],
+) -> npt.NDArray[np.int64]:
+    """Need in pence, shape ``(M, r, P, S)``, from uniforms of shape ``(r, M, width)``."""
     r, m = uniforms.shape[:2]
     p, s = system.places, system.sectors
     block = uniforms[:, :, : 3 * p * s].reshape(r, m, 3, p, s)
@@ -72,19 +110,18 @@ def simulate_need(
     )
     size = np.array([x.shock_size for x in scenario.sectors]) * intensity
     persist = np.array([x.shock_persistence for x in scenario.sectors])
-    trend = need_trend(scenario, system)
     innov = np.sqrt(1.0 - rho**2)
-    out = np.empty((r, m, p, s), dtype=np.float64)
-    e = np.zeros((r, p, s))
+    z = ndtri(open_unit(block[:, :, 0]))
+    surge = np.where(block[:, :, 1] < prob, -size * np.log1p(-block[:, :, 2]), 0.0)
+    out = np.empty((m, r, p, s), dtype=np.int64)
+    e = sigma * z[:, 0]
     shock = np.zeros((r, p, s))
     for t in range(m):
-        z = ndtri(open_unit(block[:, t, 0]))
-        e = sigma * z if t == 0 else rho * e + innov * sigma * z
-        arrived = block[:, t, 1] < prob
-        surge = -size * np.log1p(-block[:, t, 2])
-        shock = np.minimum(SHOCK_CAP, persist * shock + np.where(arrived, surge, 0.0))
+        if t:
+            e = rho * e + innov * sigma * z[:, t]
+        shock = np.minimum(SHOCK_CAP, persist * shock + surge[:, t])
         mult = np.minimum(NEED_CAP, np.exp(e - 0.5 * sigma**2) * (1.0 + shock))
-        out[:, t] = trend[t] * mult
+        out[t] = np.rint(trend[t] * mult)
     return out
 
 

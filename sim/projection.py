@@ -35,8 +35,23 @@ def project_capped_simplex(y: Floats, total: Floats, lo: Floats, hi: Floats) -> 
     ll = np.broadcast_to(lo, shape).reshape(-1, k)
     hh = np.broadcast_to(hi, shape).reshape(-1, k)
     t = np.broadcast_to(total, shape[:-1]).reshape(-1)
+    x = yy.copy()
+    # Rows whose proposal already meets the bounds and the total are their own projection.
+    inside = (yy >= ll).all(axis=1) & (yy <= hh).all(axis=1)
+    todo = np.flatnonzero(~(inside & (np.abs(yy.sum(axis=1) - t) <= 1e-12 * np.maximum(1.0, t))))
+    if todo.size:
+        x[todo] = _project_rows(yy[todo], t[todo], ll[todo], hh[todo])
+    out: Floats = x.reshape(shape)
+    return out
+
+
+def _project_rows(yy: Floats, t: Floats, ll: Floats, hh: Floats) -> Floats:
+    """The projection for 2-D inputs, by exact search over the breakpoints of the clipped sum."""
+    k = yy.shape[1]
     breaks = np.sort(np.concatenate([yy - hh, yy - ll], axis=1), axis=1)  # (n, 2k)
-    sums = np.clip(yy[:, None, :] - breaks[:, :, None], ll[:, None, :], hh[:, None, :]).sum(axis=2)
+    sums = np.minimum(
+        np.maximum(yy[:, None, :] - breaks[:, :, None], ll[:, None, :]), hh[:, None, :]
+    ).sum(axis=2)
     # sums is non-increasing along the breakpoints; find the last breakpoint with sum >= t.
     idx = (sums >= t[:, None]).sum(axis=1) - 1
     idx = np.clip(idx, 0, 2 * k - 2)
@@ -47,7 +62,7 @@ def project_capped_simplex(y: Floats, total: Floats, lo: Floats, hi: Floats) -> 
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(drop > 0, (s0 - t) / np.where(drop > 0, drop, 1.0), 0.0)
     tau = b0 + np.clip(frac, 0.0, 1.0) * (b1 - b0)
-    x: Floats = np.clip(yy - tau[:, None], ll, hh).reshape(shape)
+    x: Floats = np.minimum(np.maximum(yy - tau[:, None], ll), hh)
     return x
 
 

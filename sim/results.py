@@ -154,10 +154,13 @@ class Results:
     sector_kinds: tuple[str, ...]
     rule_names: tuple[str, ...]
     account_names: tuple[str, ...]
-    #: allocation, budget, need, spend, unmet, spill_in, transfers_in, transfers_out:
-    #: pence, shape (R, M, P, S). "allocation" is the year's plan, "budget" the plan plus
-    #: in-year transfers to date, the rest are the month's flows.
-    series: dict[str, Pence]
+    #: need (including spill-over), spend, spill_in: the month's flows, pence, (R, M, P, S).
+    flows: dict[str, Pence]
+    #: Each year's annual plan, pence, shape (R, Y, P, S).
+    plans: Pence
+    #: In-year board transfers into and out of each budget, per year, pence, (R, Y, P, S).
+    year_transfers_in: Pence
+    year_transfers_out: Pence
     #: reserve, deficit (negative = debt), allocated (cumulative): pence, shape (R, M).
     system_series: dict[str, Pence]
     #: Budget balances at each year end before closing, pence, shape (R, Y, P, S);
@@ -171,6 +174,7 @@ class Results:
     journal: list[Entry] = field(default_factory=list, repr=False)
     policy_log: list[tuple[int, str, str]] = field(default_factory=list)
     _transfers: TransferTable | None = field(default=None, repr=False)
+    _series: dict[str, Pence] | None = field(default=None, repr=False)
 
     @property
     def calendar(self) -> Calendar:
@@ -185,6 +189,50 @@ class Results:
     def kind_mask(self, kind: str) -> Bools:
         """Sectors of a kind, shape (S,)."""
         return np.array([k == kind for k in self.sector_kinds], dtype=bool)
+
+    @property
+    def series(self) -> dict[str, Pence]:
+        """Every measure per replication, month, place and sector, pence, shape (R, M, P, S).
+
+        ``allocation`` (the year's plan), ``budget`` (plan plus in-year transfers to date),
+        ``need``, ``spend``, ``unmet``, ``spill_in``, ``transfers_in``, ``transfers_out``
+        (in-year board transfers in the month). Built on first use.
+        """
+        if self._series is None:
+            need, spend = self.flows["need"], self.flows["spend"]
+            r, m, p, s = need.shape
+            allocation = np.repeat(self.plans, 12, axis=1)
+            t_in, t_out = self._budget_transfers((r, m, p, s))
+            net = np.cumsum((t_in - t_out).reshape(r, -1, 12, p, s), axis=2).reshape(r, m, p, s)
+            self._series = {
+                "allocation": allocation,
+                "budget": allocation + net,
+                "need": need,
+                "spend": spend,
+                "unmet": need - spend,
+                "spill_in": self.flows["spill_in"],
+                "transfers_in": t_in,
+                "transfers_out": t_out,
+            }
+        return self._series
+
+    def _budget_transfers(self, shape: tuple[int, int, int, int]) -> tuple[Pence, Pence]:
+        """In-year transfers between budgets, into and out of each budget, by month."""
+        t = self.transfers()
+        r, m, p, s = shape
+        first, last = 3, 3 + p * s
+        rows = (t.source >= first) & (t.source < last) & (t.target >= first) & (t.target < last)
+        rep = np.searchsorted(self.replications, t.replication[rows])
+        t_in = np.zeros((r, m, p * s), dtype=np.int64)
+        t_out = np.zeros((r, m, p * s), dtype=np.int64)
+        np.add.at(t_in, (rep, t.month[rows], t.target[rows] - first), t.amount[rows])
+        np.add.at(t_out, (rep, t.month[rows], t.source[rows] - first), t.amount[rows])
+        return t_in.reshape(shape), t_out.reshape(shape)
+
+    def year_end_budgets(self) -> Pence:
+        """Each year's final budgets (plan plus in-year transfers), pence, (R, Y, P, S)."""
+        out: Pence = self.plans + self.year_transfers_in - self.year_transfers_out
+        return out
 
     def transfers(self) -> TransferTable:
         """Every recorded transfer (built from the journal on first use)."""
@@ -217,7 +265,10 @@ class Results:
             sector_kinds=first.sector_kinds,
             rule_names=first.rule_names,
             account_names=first.account_names,
-            series={k: cat([p.series[k] for p in parts]) for k in first.series},
+            flows={k: cat([p.flows[k] for p in parts]) for k in first.flows},
+            plans=cat([p.plans for p in parts]),
+            year_transfers_in=cat([p.year_transfers_in for p in parts]),
+            year_transfers_out=cat([p.year_transfers_out for p in parts]),
             system_series={
                 k: cat([p.system_series[k] for p in parts]) for k in first.system_series
             },

@@ -46,18 +46,19 @@ def headline_measures(res: Results) -> list[Measure]:
     cal = res.calendar
     primary = res.kind_mask("primary")
     secondary = res.kind_mask("secondary")
-    budget = res.series["budget"]
+    budget = res.year_end_budgets()
     out = []
     for y in range(res.scenario.horizon_years):
-        year_budget = budget[:, 12 * y + 11].sum(axis=1)  # (R, S)
+        year_budget = budget[:, y].sum(axis=1)  # (R, S)
         total = year_budget.sum(axis=1).astype(np.float64)
         share = (year_budget * primary).sum(axis=1) / np.maximum(total, 1.0)
         out.append(Measure("primary_care_share", cal.financial_year(y), "fraction", share))
-    moved = (res.series["transfers_out"] * primary).sum(axis=(1, 2, 3))
+    moved = (res.year_transfers_out * primary).sum(axis=(1, 2, 3))
     out.append(Measure("moved_primary_to_secondary", "cumulative", "£m", pence_to_pounds_m(moved)))
-    unmet = (res.series["unmet"] * primary).sum(axis=(1, 2, 3))
+    flows = res.flows
+    unmet = ((flows["need"] - flows["spend"]) * primary).sum(axis=(1, 2, 3))
     out.append(Measure("unmet_primary_need", "cumulative", "£m", pence_to_pounds_m(unmet)))
-    spill = res.series["spill_in"].sum(axis=(1, 2, 3))
+    spill = flows["spill_in"].sum(axis=(1, 2, 3))
     out.append(Measure("spill_over_cost", "cumulative", "£m", pence_to_pounds_m(spill)))
     over = (np.maximum(0, -res.year_end_balance) * secondary).sum(axis=(1, 2, 3))
     out.append(Measure("acute_overspend", "cumulative", "£m", pence_to_pounds_m(over)))

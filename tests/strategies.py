@@ -1,0 +1,167 @@
+"""Hypothesis strategies for valid scenarios, including extreme ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from sim.errors import ScenarioError
+from sim.loader import parse_scenario
+from sim.scenario import Scenario
+
+KINDS = ["primary", "secondary", "community", "mental_health", "other"]
+CONSTITUENCIES = [
+    "chair",
+    "executive",
+    "non_executive",
+    "trust",
+    "primary_care",
+    "local_authority",
+    "mental_health",
+    "place",
+    "other",
+]
+
+
+@st.composite
+def scenario_dicts(draw: st.DrawFn, max_sectors: int = 6, max_places: int = 4) -> dict[str, Any]:
+    """A scenario as a dictionary, as a TOML file would give it."""
+    n_sectors = draw(st.integers(1, max_sectors))
+    kinds = draw(st.lists(st.sampled_from(KINDS), min_size=n_sectors, max_size=n_sectors))
+    if draw(st.booleans()):
+        kinds[0] = "secondary"
+    weights = draw(st.lists(st.integers(1, 100), min_size=n_sectors, max_size=n_sectors))
+    shares = [w / sum(weights) for w in weights]
+    shares[-1] = 1.0 - sum(shares[:-1])
+    sectors = []
+    for i, (kind, share) in enumerate(zip(kinds, shares, strict=True)):
+        sectors.append(
+            {
+                "name": f"s{i}",
+                "kind": kind,
+                "share": share,
+                "spending": draw(st.sampled_from(["capped", "demand_led"])),
+                "need_ratio": draw(st.sampled_from([0.0, 0.5, 1.0, 1.05, 1.3, 3.0])),
+                "need_growth": draw(st.sampled_from([-0.1, 0.0, 0.02, 0.08])),
+                "seasonality": draw(st.sampled_from([0.0, 0.1, 0.5])),
+                "noise_sd": draw(st.sampled_from([0.0, 0.02, 0.3, 1.0])),
+                "noise_autocorrelation": draw(st.sampled_from([0.0, 0.5, 0.99])),
+                "shock_probability": draw(st.sampled_from([0.0, 0.05, 0.5, 1.0])),
+                "shock_size": draw(st.sampled_from([0.0, 0.1, 2.0, 5.0])),
+                "shock_persistence": draw(st.sampled_from([0.0, 0.6, 0.99])),
+            }
+        )
+    n_places = draw(st.integers(1, max_places))
+    places = [
+        {
+            "name": f"p{i}",
+            "population": draw(st.integers(1, 3_000_000)),
+            "need_index": draw(st.sampled_from([0.5, 1.0, 1.7])),
+        }
+        for i in range(n_places)
+    ]
+    n_members = draw(st.integers(1, 14))
+    constituencies = draw(
+        st.lists(st.sampled_from(CONSTITUENCIES[1:]), min_size=n_members, max_size=n_members)
+    )
+    if draw(st.booleans()):
+        constituencies[0] = "chair"
+    members = [
+        {
+            "name": f"m{i}",
+            "constituency": c,
+            "weight": draw(st.sampled_from([1.0, 1.0, 2.0, 0.5])),
+            "voting": True if i == 0 else draw(st.booleans() | st.just(True)),
+        }
+        for i, c in enumerate(constituencies)
+    ]
+    rules = []
+    for j in range(draw(st.integers(0, 4))):
+        rule = draw(
+            st.sampled_from(
+                [
+                    "min_share",
+                    "min_growth",
+                    "no_transfers_out",
+                    "cap_transfers_out",
+                    "real_terms_floor",
+                ]
+            )
+        )
+        target = draw(st.integers(0, n_sectors - 1))
+        rf: dict[str, Any] = {"name": f"r{j}", "rule": rule}
+        if draw(st.booleans()):
+            rf["sector"] = f"s{target}"
+        else:
+            rf["kind"] = kinds[target]
+        if n_places > 1 and draw(st.booleans()):
+            rf["place"] = f"p{draw(st.integers(0, n_places - 1))}"
+        if rule == "min_share":
+            rf["min_share"] = draw(st.sampled_from([0.01, 0.1, 0.3]))
+        elif rule == "min_growth":
+            rf["growth"] = draw(st.sampled_from(["overall", 0.0, 0.01, -0.02]))
+        elif rule == "cap_transfers_out":
+            rf["cap"] = draw(st.sampled_from([0.0, 0.005, 0.05]))
+        rules.append(rf)
+    horizon = draw(st.integers(1, 3))
+    start = 2025
+    if rules and draw(st.booleans()):
+        rules[0]["from"] = (
+            f"{start + draw(st.integers(0, horizon - 1))}-{draw(st.sampled_from(['04', '10']))}"
+        )
+    if rules and draw(st.booleans()):
+        rules[-1]["until"] = f"{start + horizon}-{draw(st.sampled_from(['01', '03']))}"
+    return {
+        "name": "generated",
+        "seed": draw(st.integers(0, 2**63 - 1)),
+        "replications": draw(st.integers(1, 6)),
+        "start_year": start,
+        "horizon_years": horizon,
+        "allocation": {
+            "initial_gbp_m": draw(st.sampled_from([0.000_01, 0.5, 3646.0, 250_000.0, 5_000_000.0])),
+            "growth_rate": draw(st.sampled_from([-0.05, 0.0, 0.04, 0.2])),
+            "growth_sd": draw(st.sampled_from([0.0, 0.01, 0.05])),
+            "inflation": draw(st.sampled_from([0.0, 0.025, 0.1])),
+            "contingency_share": draw(st.sampled_from([0.0, 0.005, 0.05])),
+        },
+        "sectors": sectors,
+        "places": places,
+        "spill_over": {
+            "elasticity": draw(st.sampled_from([0.0, 0.3, 1.0])),
+            "lag_months": draw(st.integers(1, 6)),
+            "from_kinds": ["primary", "community"],
+            "to_kind": "secondary" if "secondary" in kinds else kinds[0],
+        },
+        "pressure": {
+            "intensity": draw(st.sampled_from([0.0, 1.0, 10.0])),
+            "shock_frequency": draw(st.sampled_from([0.0, 1.0, 10.0])),
+            "extraordinary_threshold": draw(st.sampled_from([0.0, 0.02, 1.0])),
+        },
+        "board": {
+            "members": members,
+            "rule": draw(
+                st.sampled_from(
+                    ["consensus_then_majority", "simple_majority", "two_thirds", "unanimity"]
+                )
+            ),
+            "quorum": draw(st.sampled_from([0.0, 0.5, 1.0])),
+            "casting_vote": draw(st.booleans()),
+            "absence_probability": draw(st.sampled_from([0.0, 0.1, 0.9])),
+            "meeting_interval_months": draw(st.sampled_from([1, 2, 3, 12])),
+            "recurrent_share": draw(st.sampled_from([0.0, 0.5, 1.0])),
+        },
+        "ring_fences": rules,
+    }
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, **kwargs: int) -> Scenario:
+    """A validated scenario (invalid combinations, e.g. infeasible ring-fences, are skipped)."""
+    data = draw(scenario_dicts(**kwargs))
+    try:
+        return parse_scenario(data, "<generated>")
+    except ScenarioError:
+        assume(False)
+        raise

@@ -1,0 +1,117 @@
+"""The quota-pivot decision: worked examples and properties a governance expert expects."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.board import compile_board
+from sim.scenario import Board, Member
+
+CONSTITUENCIES = [
+    "executive",
+    "non_executive",
+    "trust",
+    "primary_care",
+    "local_authority",
+    "mental_health",
+]
+
+
+def board(constituencies: list[str], rule: str = "simple_majority", **kw: object) -> Board:
+    members = [Member(name=f"m{i}", constituency=c) for i, c in enumerate(constituencies)]  # type: ignore[arg-type]
+    return Board(members=members, rule=rule, **kw)  # type: ignore[arg-type]
+
+
+def cover(b: Board, present: list[bool] | None = None) -> float:
+    cb = compile_board(b)
+    pres = np.array([present if present is not None else [True] * cb.size])
+    return float(cb.decide(pres).cover[0])
+
+
+def test_baseline_like_board_moves_half_the_overspend() -> None:
+    # Stances: trust 1.0 x2, executives 0.6 x4, chair 0.5, NEDs 0.4 x2, LA 0.2, MH 0.2, GP 0.
+    # 7 of 12 (a majority) want at least 0.5: the chair is the pivot.
+    b = board(
+        ["chair"]
+        + ["executive"] * 4
+        + ["non_executive"] * 2
+        + ["trust"] * 2
+        + ["mental_health", "primary_care", "local_authority"]
+    )
+    assert cover(b) == 0.5
+    assert cover(b.model_copy(update={"rule": "two_thirds"})) == 0.4  # 9 of 12 want >= 0.4
+    assert cover(b.model_copy(update={"rule": "unanimity"})) == 0.0  # the GP partner wants 0
+
+
+def test_casting_vote_breaks_a_tie() -> None:
+    # Four members: chair 0.5, trust 1.0, GP 0, GP 0. At 0.5 support is 2 of 4: a tie.
+    b = board(["chair", "trust", "primary_care", "primary_care"])
+    assert cover(b) == 0.5
+    assert cover(b.model_copy(update={"casting_vote": False})) == 0.0
+
+
+def test_absent_members_and_quorum() -> None:
+    b = board(["trust", "trust", "primary_care"], quorum=0.6)
+    assert cover(b) == 1.0
+    assert cover(b, [True, False, True]) == 0.0  # tie without a chair: nothing moves
+    assert cover(b, [True, False, False]) == 0.0  # 1 of 3 present: not quorate
+
+
+def test_non_voting_members_do_not_count() -> None:
+    members = [
+        Member(name="a", constituency="trust"),
+        Member(name="b", constituency="primary_care"),
+        Member(name="c", constituency="primary_care", voting=False),
+    ]
+    assert cover(Board(members=members, rule="simple_majority")) == 0.0  # 1 of 2: no majority
+    members[2] = Member(name="c", constituency="trust", voting=False)
+    assert cover(Board(members=members, rule="simple_majority")) == 0.0
+
+
+def test_vote_weights() -> None:
+    members = [
+        Member(name="a", constituency="trust", weight=3.0),
+        Member(name="b", constituency="primary_care"),
+        Member(name="c", constituency="primary_care"),
+    ]
+    assert cover(Board(members=members, rule="simple_majority")) == 1.0
+
+
+boards = st.lists(st.sampled_from(CONSTITUENCIES), min_size=1, max_size=15)
+
+
+@given(boards, st.sampled_from(["simple_majority", "two_thirds", "unanimity"]))
+def test_adding_a_more_willing_member_never_lowers_the_amount(cons: list[str], rule: str) -> None:
+    b = board(cons, rule)
+    before = cover(b)
+    stances = compile_board(b).stance
+    for c in CONSTITUENCIES:
+        if compile_board(board([c])).stance[0] >= before:
+            assert cover(board([*cons, c], rule)) >= before - 1e-12
+    assert stances.size == len(cons)
+
+
+@given(boards, st.lists(st.booleans(), min_size=15, max_size=15))
+def test_supermajority_never_moves_more_than_simple_majority(
+    cons: list[str], pres: list[bool]
+) -> None:
+    present = pres[: len(cons)]
+    simple = cover(board(cons, "simple_majority", casting_vote=False), present)
+    two_thirds = cover(board(cons, "two_thirds"), present)
+    unanimity = cover(board(cons, "unanimity"), present)
+    assert unanimity <= two_thirds <= simple
+
+
+@given(boards)
+def test_unanimity_with_one_dissenter_moves_nothing(cons: list[str]) -> None:
+    assert cover(board([*cons, "primary_care"], "unanimity")) == 0.0
+
+
+@given(boards, st.randoms())
+def test_relabelling_members_changes_nothing(cons: list[str], rnd: object) -> None:
+    shuffled = list(cons)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    for rule in ("simple_majority", "two_thirds", "unanimity"):
+        assert cover(board(cons, rule)) == cover(board(shuffled, rule))

@@ -1,0 +1,119 @@
+"""The command line: outputs as contracted, exit codes, provenance."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from sim import load_scenario, run
+from sim.cli import main
+from sim.output import OUTPUT_FILES, scenario_hash
+
+
+def test_run_writes_the_contracted_files(
+    baseline_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["run", str(baseline_path), "--replications", "6", "--seed", "7", "--out", str(tmp_path)]
+    )
+    assert code == 0
+    out_dir = tmp_path / "baseline"
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(OUTPUT_FILES)
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    assert manifest["seed"] == 7 and manifest["replications"] == 6
+    assert manifest["scenario"]["replications"] == 6
+    assert manifest["package_version"]
+    sc = load_scenario(baseline_path).model_copy(update={"replications": 6, "seed": 7})
+    assert manifest["scenario_hash"] == scenario_hash(sc)
+    ts = pq.read_table(out_dir / "timeseries.parquet")
+    months, sectors = 60, len(sc.sectors)
+    assert ts.num_rows == 6 * months * sectors
+    assert {
+        "replication",
+        "month",
+        "period",
+        "financial_year",
+        "place",
+        "sector",
+        "kind",
+        "budget_pence",
+        "need_pence",
+        "spend_pence",
+        "unmet_pence",
+    } <= set(ts.column_names)
+    # The files carry the same numbers as the results API.
+    res = run(sc)
+    np.testing.assert_array_equal(
+        ts.column("spend_pence").to_numpy(), res.series["spend"].reshape(-1)
+    )
+    tr = pq.read_table(out_dir / "transfers.parquet")
+    assert tr.column("amount_pence").to_numpy().sum() == res.transfers().amount.sum()
+    assert set(tr.column("reason").to_pylist()) >= {
+        "annual plan",
+        "spending",
+        "allocation from NHS England",
+    }
+    printed = capsys.readouterr().out
+    assert "primary_care_share" in printed and "95% CI" in printed
+
+
+def test_rerun_replaces_outputs_whole(baseline_path: Path, tmp_path: Path) -> None:
+    assert main(["run", str(baseline_path), "-n", "2", "--out", str(tmp_path)]) == 0
+    assert main(["run", str(baseline_path), "-n", "3", "--out", str(tmp_path)]) == 0
+    manifest = json.loads((tmp_path / "baseline" / "manifest.json").read_text())
+    assert manifest["replications"] == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["baseline"]  # no temporary leftovers
+
+
+def test_a_bad_file_does_not_stop_the_good_ones(
+    baseline_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "nowhere.toml"\n')
+    code = main(["run", str(bad), str(baseline_path), "-n", "2", "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert (tmp_path / "out" / "baseline" / "summary.csv").exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "extends: parent file not found" in err[0]
+
+
+def test_a_failing_run_exits_1(
+    baseline_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("sim.runner.run", broken)
+    assert main(["run", str(baseline_path), "-n", "2", "--out", str(tmp_path)]) == 1
+
+
+def test_validate_and_schema(baseline_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(baseline_path)]) == 0
+    assert "ok: baseline" in capsys.readouterr().out
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["additionalProperties"] is False
+    assert "ring_fences" in schema["properties"]
+
+
+def test_bad_arguments_exit_2(baseline_path: Path) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(baseline_path), "--replications", "0"])
+    assert info.value.code == 2
+
+
+def test_module_entry_point(baseline_path: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(baseline_path), "-n", "3", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
