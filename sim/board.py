@@ -64,6 +64,16 @@ class CompiledBoard:
         Args:
             present: members attending, shape (R, n).
         """
+        if present.shape[0] > 1 and present.all():
+            # Everyone attends everywhere: one decision serves every replication.
+            one = self.decide(present[:1])
+            r = present.shape[0]
+            return Decision(
+                cover=np.repeat(one.cover, r),
+                pivot=np.repeat(one.pivot, r),
+                quorate=np.repeat(one.quorate, r),
+                present=present,
+            )
         voters = present & self.voting[None, :]
         w = np.where(voters, self.weights[None, :], 0.0)
         total_present = w.sum(axis=1)

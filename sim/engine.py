@@ -85,8 +85,8 @@ class Engine:
         self.active = [rule.active(0) for rule in self.rules]
         n = len(self.rules)
         self.plans = np.zeros((r, y, p, s), dtype=np.int64)
-        self.year_in = np.zeros((r, y, p, s), dtype=np.int64)
-        self.year_out = np.zeros((r, y, p, s), dtype=np.int64)
+        self.year_in = np.zeros((y, r, p, s), dtype=np.int64)
+        self.year_out = np.zeros((y, r, p, s), dtype=np.int64)
         self.system_series = {
             k: np.zeros((r, m), dtype=np.int64) for k in ("reserve", "deficit", "allocated")
         }
@@ -250,21 +250,30 @@ class Engine:
         return pressured
 
     def _meeting(self, m: int, held: npt.NDArray[np.bool_], extraordinary: bool) -> None:
-        """The board decides an in-year transfer to secondary care where the meeting is held."""
+        """The board decides an in-year transfer to secondary care where the meeting is held.
+
+        Only the replications holding the meeting are computed (an extraordinary meeting is
+        usually held in a few); the others see no transfer.
+        """
         sys_, led = self.system, self.ledger
-        r, p, _ = self.shape
+        r, p, s = self.shape
+        rows = np.flatnonzero(held)
+        everyone = rows.size == r
+        pick: slice | npt.NDArray[np.int64] = slice(None) if everyone else rows
+        n = rows.size
         present = (
-            self.board.attendance(self.attendance[:, m])
+            self.board.attendance(self.attendance[pick, m])
             if self.attendance is not None
-            else np.ones((r, self.board.size), dtype=bool)
+            else np.ones((n, self.board.size), dtype=bool)
         )
         decision = self.board.decide(present)
-        proposal = np.where(held[:, None], self.forecast, 0)
+        proposal = self.forecast[pick]
         wanted = np.floor(decision.cover[:, None] * proposal).astype(np.int64)
-        bal = led.budget_balances()
+        bal = led.budget_balances()[pick]
+        plan = self.plan[pick]
         donor = ~sys_.secondary
         available = np.where(donor[None, None, :], np.maximum(bal, 0), 0)
-        limit, per_rule = transfer_capacity(self.rules, self.active, self.plan, self.moved_out)
+        limit, per_rule = transfer_capacity(self.rules, self.active, plan, self.moved_out[pick])
         capacity = np.minimum(available, limit)
         amount = np.minimum(wanted, capacity.sum(axis=2))
         # Take from donors in proportion to their balances, leaving out protected budgets;
@@ -272,63 +281,62 @@ class Engine:
         eligible = np.where(capacity > 0, available, 0)
         share = eligible / np.maximum(eligible.sum(axis=2, keepdims=True), 1)
         taken = allocate(amount[:, :, None] * share, amount, np.zeros_like(capacity), capacity)
-        unconstrained = wanted[:, :, None] * (
-            available / np.maximum(available.sum(axis=2, keepdims=True), 1)
-        )
-        for k in range(len(self.rules)):
-            # A rule binds when it stops the board taking a budget's pro-rata share.
-            self.bindings[:, k] += (per_rule[k] < unconstrained - 0.5).any(axis=(1, 2))
+        if self.rules:
+            unconstrained = wanted[:, :, None] * (
+                available / np.maximum(available.sum(axis=2, keepdims=True), 1)
+            )
+            for k in range(len(self.rules)):
+                # A rule binds when it stops the board taking a budget's pro-rata share.
+                self.bindings[rows, k] += (per_rule[k] < unconstrained - 0.5).any(axis=(1, 2))
         # Recipients: secondary sectors, in proportion to their own forecast overspend.
         left_after = 11 - m % 12
-        gap = np.where(
-            sys_.secondary[None, None, :],
-            np.maximum(0, self._need[m] * left_after - bal),
-            0,
-        )
-        fallback = np.where(sys_.secondary[None, None, :], self.plan + 1, 0)
+        secondary = sys_.secondary[None, None, :]
+        gap = np.where(secondary, np.maximum(0, self._need[m][pick] * left_after - bal), 0)
+        fallback = np.where(secondary, plan + 1, 0)
         rec_w = np.where(gap.sum(axis=2, keepdims=True) > 0, gap, fallback).astype(np.float64)
         donors = np.flatnonzero(donor)
         recips = np.flatnonzero(sys_.secondary)
+        moved = np.zeros((n, p), dtype=np.int64)
         if donors.size and recips.size:
-            # flows[r, p, d, c]: pence from donor sector d to recipient sector c in place p.
-            flows = split(
-                taken[:, :, donors], rec_w[:, :, None, recips].repeat(donors.size, axis=2)
-            )
+            # flows[i, p, d, c]: pence from donor sector d to recipient sector c in place p.
+            flows = split(taken[:, :, donors], rec_w[:, :, None, recips].repeat(donors.size, axis=2))
             recurrent = np.rint(flows * self.scenario.board.recurrent_share).astype(np.int64)
             src = self.budget_acc[:, donors][:, :, None].repeat(recips.size, axis=2).ravel()
             dst = self.budget_acc[:, recips][:, None, :].repeat(donors.size, axis=1).ravel()
             label = "extraordinary board meeting" if extraordinary else "board meeting"
-            led.transfer(src, dst, recurrent.reshape(r, -1), m, True, f"{label}: in-year transfer")
-            led.transfer(
-                src, dst, (flows - recurrent).reshape(r, -1), m, False, f"{label}: in-year transfer"
-            )
-            out = np.zeros(self.shape, dtype=np.int64)
-            inn = np.zeros(self.shape, dtype=np.int64)
+            for part, is_recurrent in ((recurrent, True), (flows - recurrent, False)):
+                led.transfer(
+                    src,
+                    dst,
+                    part.reshape(n, -1),
+                    m,
+                    is_recurrent,
+                    f"{label}: in-year transfer",
+                    rows=None if everyone else rows,
+                )
+            out = np.zeros((n, p, s), dtype=np.int64)
+            inn = np.zeros((n, p, s), dtype=np.int64)
             out[:, :, donors] = flows.sum(axis=3)
             inn[:, :, recips] = flows.sum(axis=2)
-            rec_out = np.zeros(self.shape, dtype=np.int64)
-            rec_in = np.zeros(self.shape, dtype=np.int64)
-            rec_out[:, :, donors] = recurrent.sum(axis=3)
-            rec_in[:, :, recips] = recurrent.sum(axis=2)
-            self.budget += inn - out
-            self.moved_out += out
-            self.year_in[:, m // 12] += inn
-            self.year_out[:, m // 12] += out
-            self.recurrent_net += rec_in - rec_out
+            rec_net = np.zeros((n, p, s), dtype=np.int64)
+            rec_net[:, :, donors] -= recurrent.sum(axis=3)
+            rec_net[:, :, recips] += recurrent.sum(axis=2)
+            self.budget[pick] += inn - out
+            self.moved_out[pick] += out
+            self.recurrent_net[pick] += rec_net
+            self.year_in[m // 12][pick] += inn
+            self.year_out[m // 12][pick] += out
             moved = out.sum(axis=2)
-        else:
-            moved = np.zeros((r, p), dtype=np.int64)
-        rows = np.flatnonzero(held)
         self.meetings.append(
             MeetingTable(
                 replication=self.replications[rows],
-                month=np.full(rows.size, m, dtype=np.int64),
-                extraordinary=np.full(rows.size, extraordinary),
-                proposal=proposal[rows],
-                cover=decision.cover[rows],
-                pivot=decision.pivot[rows],
-                quorate=decision.quorate[rows],
-                moved=moved[rows],
+                month=np.full(n, m, dtype=np.int64),
+                extraordinary=np.full(n, extraordinary),
+                proposal=proposal.copy(),
+                cover=decision.cover,
+                pivot=decision.pivot,
+                quorate=decision.quorate,
+                moved=moved,
             )
         )
         self._checked(m, "board meeting")
@@ -394,8 +402,8 @@ class Engine:
                 "spill_in": self._spill.transpose(1, 0, 2, 3),
             },
             plans=self.plans,
-            year_transfers_in=self.year_in,
-            year_transfers_out=self.year_out,
+            year_transfers_in=self.year_in.transpose(1, 0, 2, 3),
+            year_transfers_out=self.year_out.transpose(1, 0, 2, 3),
             system_series=self.system_series,
             year_end_balance=self.year_end_balance,
             bindings=self.bindings,

@@ -32,10 +32,12 @@ class Entry:
     month: int
     source: npt.NDArray[np.int64]
     target: npt.NDArray[np.int64]
-    #: Pence moved, shape (R, k) for the k account pairs.
+    #: Pence moved, shape (n, k) for the k account pairs in the n replications of ``rows``.
     amount: Pence
     recurrent: bool
     reason: str
+    #: Row (replication position) of each line of ``amount``; None means every row.
+    rows: npt.NDArray[np.int64] | None = None
 
 
 @dataclass
@@ -110,31 +112,37 @@ class Ledger:
         month: int,
         recurrent: bool,
         reason: str,
+        rows: npt.NDArray[np.int64] | None = None,
     ) -> None:
-        """Move pence between accounts in every replication and record it.
+        """Move pence between accounts and record it.
 
         Args:
             source, target: account indices, shape (k,); a scalar applies to every pair.
-            amount: non-negative pence, shape (R, k) (or (R,) with scalar accounts).
+            amount: non-negative pence, shape (n, k) (or (n,) with scalar accounts), for every
+                replication (n = R) or for the replications in ``rows``.
+            rows: positions of the replications concerned; all replications when None.
         """
         src, dst = np.broadcast_arrays(
             np.atleast_1d(np.asarray(source, dtype=np.int64)),
             np.atleast_1d(np.asarray(target, dtype=np.int64)),
         )
-        amt = np.asarray(amount, dtype=np.int64).reshape(self.replications, -1)
+        n = self.replications if rows is None else rows.size
+        amt = np.asarray(amount, dtype=np.int64).reshape(n, -1)
         if amt.shape[1] != src.size:
             raise ValueError("transfer: accounts and amounts do not match")
         if np.any(amt < 0):
             raise ConservationError(f"month {month}: negative transfer ({reason})")
+        bal = self.balances if rows is None else self.balances[rows]
         for accounts, sign in ((src, -1), (dst, 1)):
             if np.unique(accounts).size == accounts.size:
-                self.balances[:, accounts] += sign * amt
+                bal[:, accounts] += sign * amt
             else:  # an account in several pairs: sum its pairs first
-                used, which = np.unique(accounts, return_inverse=True)
-                onehot = np.zeros((accounts.size, used.size), dtype=np.int64)
-                onehot[np.arange(accounts.size), which] = 1
-                self.balances[:, used] += sign * (amt @ onehot)
-        self.journal.append(Entry(month, src, dst, amt, recurrent, reason))
+                for account in np.unique(accounts):
+                    pairs = np.flatnonzero(accounts == account)
+                    bal[:, account] += sign * amt[:, pairs].sum(axis=1)
+        if rows is not None:
+            self.balances[rows] = bal
+        self.journal.append(Entry(month, src, dst, amt, recurrent, reason, rows))
 
     def check(self, month: int, event: str) -> None:
         """Raise :class:`ConservationError` if held + spent != allocated in any replication."""

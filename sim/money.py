@@ -47,6 +47,9 @@ def split(total: npt.ArrayLike, weights: npt.ArrayLike) -> Pence:
     if np.any(w < 0):
         raise ValueError("split: weights must be non-negative")
     k = w.shape[-1]
+    if k == 1:
+        out: Pence = np.broadcast_to(t[..., None], w.shape).copy()
+        return out
     wsum = w.sum(axis=-1, keepdims=True)
     w = np.where(wsum > 0, w, 1.0)
     wsum = w.sum(axis=-1, keepdims=True)
@@ -90,9 +93,7 @@ def _distribute_remainder(
         key = np.where(
             up[:, None], np.where(o < hi2[rows], f, -np.inf), np.where(o > lo2[rows], -f, -np.inf)
         )
-        order = np.argsort(-key, axis=1, kind="stable")
-        rank = np.empty_like(order)
-        np.put_along_axis(rank, order, np.arange(k), axis=1)
+        rank = _rank_descending(key)
         n = np.minimum(np.abs(short), k)[:, None]
         eligible = np.isfinite(key) & (rank < n)
         step = np.where(eligible, np.sign(short)[:, None], 0)
@@ -101,6 +102,21 @@ def _distribute_remainder(
     if np.any(out.sum(axis=1) != tot):
         raise ArithmeticError("largest-remainder rounding did not converge")
     return out.reshape(shape)
+
+
+def _rank_descending(key: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Rank of each entry in its row, largest first, ties broken by position."""
+    k = key.shape[1]
+    if k <= 16:
+        # Pairwise comparisons beat a sort for the few sectors a budget row has.
+        above = key[:, None, :] > key[:, :, None]
+        tie_before = (key[:, None, :] == key[:, :, None]) & np.tri(k, k, -1, dtype=bool)[None]
+        rank: npt.NDArray[np.int64] = (above | tie_before).sum(axis=2)
+        return rank
+    order = np.argsort(-key, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(k), axis=1)
+    return rank
 
 
 def round_within_bounds(x: npt.NDArray[np.float64], total: Pence, lo: Pence, hi: Pence) -> Pence:

@@ -86,17 +86,18 @@ class TransferTable:
             k: [] for k in ("rep", "seq", "month", "src", "dst", "amt", "recur", "why")
         }
         for seq, e in enumerate(journal):
-            rows, pairs = np.nonzero(e.amount)
-            n = rows.size
+            lines, pairs = np.nonzero(e.amount)
+            n = lines.size
             if not n:
                 continue
+            rows = lines if e.rows is None else e.rows[lines]
             code = reasons.setdefault(e.reason, len(reasons))
             cols["rep"].append(replications[rows])
             cols["seq"].append(np.full(n, seq, dtype=np.int64) * 1_000_000 + pairs)
             cols["month"].append(np.full(n, e.month, dtype=np.int64))
             cols["src"].append(e.source[pairs])
             cols["dst"].append(e.target[pairs])
-            cols["amt"].append(e.amount[rows, pairs])
+            cols["amt"].append(e.amount[lines, pairs])
             cols["recur"].append(np.full(n, int(e.recurrent), dtype=np.int64))
             cols["why"].append(np.full(n, code, dtype=np.int64))
         cat = {
