@@ -26,6 +26,7 @@ from sim.randomness import ATTENDANCE, uniform_block
 from sim.results import MeetingTable, Results
 from sim.ring_fence import PlanHistory, annual_plan, compile_rules, transfer_capacity
 from sim.scenario import MAX_MEMBERS, Scenario
+from sim.spill_over import spill_in, spill_weights
 from sim.system import compile_system
 
 TICKS = 10
@@ -61,7 +62,8 @@ class Engine:
         self._need = environment.need
         self.growth = environment.growth
         self._spend = np.empty_like(self._need)
-        self._spill = np.empty_like(self._need)
+        self._spill_total = np.zeros((m, r, p), dtype=np.float64)
+        self.extraordinary = np.zeros(r, dtype=np.int64)
         self.attendance = (
             uniform_block(scenario.seed, self.replications, ATTENDANCE, (m, MAX_MEMBERS))
             if scenario.board.absence_probability > 0
@@ -79,9 +81,8 @@ class Engine:
         self.history = PlanHistory(None, None, None, 1.0)
         self.forecast = np.zeros((r, p), dtype=np.int64)
         lag = scenario.spill_over.lag_months
-        self.spill_queue = np.zeros((r, lag, p, s), dtype=np.float64)
-        to_w = sys_.shares * sys_.spill_to
-        self.spill_weights = to_w / to_w.sum() if to_w.sum() > 0 else to_w
+        self.spill_queue = np.zeros((r, lag, p), dtype=np.float64)
+        self.spill_weights = spill_weights(sys_)
         self.active = [rule.active(0) for rule in self.rules]
         n = len(self.rules)
         self.plans = np.zeros((r, y, p, s), dtype=np.int64)
@@ -217,10 +218,9 @@ class Engine:
         lag = self.scenario.spill_over.lag_months
         left = 12 - m % 12
         slot = m % lag
-        spill_in = self._spill[m]
-        np.rint(self.spill_queue[:, slot], out=spill_in, casting="unsafe")
+        self._spill_total[m] = self.spill_queue[:, slot]
         need = self._need[m]
-        need += spill_in
+        need += spill_in(self.spill_queue[:, slot], self.spill_weights)
         bal = led.budget_balances()
         allowance = np.maximum(bal, 0) // left
         spend = self._spend[m]
@@ -236,7 +236,7 @@ class Engine:
         )
         unmet = need - spend
         spilled = self.scenario.spill_over.elasticity * (unmet * sys_.spill_from).sum(axis=2)
-        self.spill_queue[:, slot] = spilled[:, :, None] * self.spill_weights[None, None, :]
+        self.spill_queue[:, slot] = spilled
         # Pressure: forecast year-end overspend of secondary care at this month's run rate.
         after = bal - spend
         run_rate = need * (left - 1) - after
@@ -299,7 +299,9 @@ class Engine:
         moved = np.zeros((n, p), dtype=np.int64)
         if donors.size and recips.size:
             # flows[i, p, d, c]: pence from donor sector d to recipient sector c in place p.
-            flows = split(taken[:, :, donors], rec_w[:, :, None, recips].repeat(donors.size, axis=2))
+            flows = split(
+                taken[:, :, donors], rec_w[:, :, None, recips].repeat(donors.size, axis=2)
+            )
             recurrent = np.rint(flows * self.scenario.board.recurrent_share).astype(np.int64)
             src = self.budget_acc[:, donors][:, :, None].repeat(recips.size, axis=2).ravel()
             dst = self.budget_acc[:, recips][:, None, :].repeat(donors.size, axis=1).ravel()
@@ -327,6 +329,8 @@ class Engine:
             self.year_in[m // 12][pick] += inn
             self.year_out[m // 12][pick] += out
             moved = out.sum(axis=2)
+        if extraordinary:
+            self.extraordinary[rows] += 1
         self.meetings.append(
             MeetingTable(
                 replication=self.replications[rows],
@@ -399,7 +403,6 @@ class Engine:
             flows={
                 "need": self._need.transpose(1, 0, 2, 3),
                 "spend": self._spend.transpose(1, 0, 2, 3),
-                "spill_in": self._spill.transpose(1, 0, 2, 3),
             },
             plans=self.plans,
             year_transfers_in=self.year_in.transpose(1, 0, 2, 3),
@@ -408,9 +411,9 @@ class Engine:
             year_end_balance=self.year_end_balance,
             bindings=self.bindings,
             shortfalls=self.shortfalls,
-            meetings=MeetingTable.concat(self.meetings)
-            if self.meetings
-            else _no_meetings(sys_.places),
+            spill_total=self._spill_total.transpose(1, 0, 2),
+            extraordinary_meetings=self.extraordinary,
+            meeting_parts=self.meetings or [_no_meetings(sys_.places)],
             journal=self.ledger.journal,
             policy_log=self.policy_log,
         )

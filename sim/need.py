@@ -11,7 +11,8 @@ with ``base = need_ratio * share * first-year sector allocation * place weight /
 ``e`` an AR(1) process with stationary standard deviation ``sigma = noise_sd * intensity``,
 and ``shock`` a decaying sum of exponential surges arriving with monthly probability
 ``shock_probability * shock_frequency``. Need is capped at ``NEED_CAP`` times its trend, a
-guard that keeps money within 64-bit pence whatever the draws.
+guard that keeps money within 64-bit pence whatever the draws; the shock state is capped
+at ``SHOCK_CAP`` where it is used.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.signal import lfilter
 from scipy.special import ndtri
 
 from sim.randomness import ENVIRONMENT, open_unit, uniform_block
@@ -54,7 +56,7 @@ def need_trend(scenario: Scenario, system: System) -> npt.NDArray[np.float64]:
 
 
 #: Uniform draws buffered at once (float64 values), so memory stays small for big batches.
-BUFFER_VALUES = 1 << 21
+BUFFER_VALUES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -111,18 +113,24 @@ def _need(
     size = np.array([x.shock_size for x in scenario.sectors]) * intensity
     persist = np.array([x.shock_persistence for x in scenario.sectors])
     innov = np.sqrt(1.0 - rho**2)
-    z = ndtri(open_unit(block[:, :, 0]))
-    surge = np.where(block[:, :, 1] < prob, -size * np.log1p(-block[:, :, 2]), 0.0)
-    out = np.empty((m, r, p, s), dtype=np.int64)
-    e = sigma * z[:, 0]
-    shock = np.zeros((r, p, s))
-    for t in range(m):
-        if t:
-            e = rho * e + innov * sigma * z[:, t]
-        shock = np.minimum(SHOCK_CAP, persist * shock + surge[:, t])
-        mult = np.minimum(NEED_CAP, np.exp(e - 0.5 * sigma**2) * (1.0 + shock))
-        out[t] = np.rint(trend[t] * mult)
-    return out
+    # AR(1) noise started from its stationary distribution, and the decaying shock state,
+    # both as linear recursions along the month axis (one filter per sector).
+    x = innov * sigma * ndtri(open_unit(block[:, :, 0]))
+    x[:, 0] *= np.divide(1.0, innov, out=np.ones_like(innov), where=innov > 0)
+    arrived = block[:, :, 1] < prob
+    surge = np.zeros_like(x)
+    surge[arrived] = -np.broadcast_to(size, arrived.shape)[arrived] * np.log1p(
+        -block[:, :, 2][arrived]
+    )
+    e = np.empty_like(x)
+    shock = np.zeros_like(surge)
+    for j in range(s):
+        e[..., j] = lfilter([1.0], [1.0, -rho[j]], x[..., j], axis=1)
+        if prob[j] > 0 and size[j] > 0:
+            shock[..., j] = lfilter([1.0], [1.0, -persist[j]], surge[..., j], axis=1)
+    mult = np.minimum(NEED_CAP, np.exp(e - 0.5 * sigma**2) * (1.0 + np.minimum(SHOCK_CAP, shock)))
+    need: npt.NDArray[np.int64] = np.rint(trend[None] * mult).astype(np.int64).transpose(1, 0, 2, 3)
+    return need
 
 
 def allocation_growth(

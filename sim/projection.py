@@ -48,20 +48,31 @@ def project_capped_simplex(y: Floats, total: Floats, lo: Floats, hi: Floats) -> 
 def _project_rows(yy: Floats, t: Floats, ll: Floats, hh: Floats) -> Floats:
     """The projection for 2-D inputs, by exact search over the breakpoints of the clipped sum."""
     k = yy.shape[1]
-    breaks = np.sort(np.concatenate([yy - hh, yy - ll], axis=1), axis=1)  # (n, 2k)
+    if (hh >= t[:, None]).all():
+        # No upper bound can bind (a part never exceeds the total): only lower breakpoints.
+        breaks = np.sort(yy - ll, axis=1)
+        hh = np.full_like(hh, np.inf)
+    else:
+        breaks = np.sort(np.concatenate([yy - hh, yy - ll], axis=1), axis=1)  # (n, 2k)
+    nb = breaks.shape[1]
     sums = np.minimum(
         np.maximum(yy[:, None, :] - breaks[:, :, None], ll[:, None, :]), hh[:, None, :]
     ).sum(axis=2)
     # sums is non-increasing along the breakpoints; find the last breakpoint with sum >= t.
     idx = (sums >= t[:, None]).sum(axis=1) - 1
-    idx = np.clip(idx, 0, 2 * k - 2)
+    idx = np.clip(idx, 0, nb - 2) if nb > 1 else np.zeros_like(idx)
     rows = np.arange(yy.shape[0])
-    b0, b1 = breaks[rows, idx], breaks[rows, idx + 1]
-    s0, s1 = sums[rows, idx], sums[rows, idx + 1]
+    nxt = np.minimum(idx + 1, nb - 1)
+    b0, b1 = breaks[rows, idx], breaks[rows, nxt]
+    s0, s1 = sums[rows, idx], sums[rows, nxt]
     drop = s0 - s1
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(drop > 0, (s0 - t) / np.where(drop > 0, drop, 1.0), 0.0)
     tau = b0 + np.clip(frac, 0.0, 1.0) * (b1 - b0)
+    # Above the largest sum at a breakpoint every part is free (only in the lower-bound-only
+    # case, where the sum keeps growing as tau falls): solve sum(y - tau) = t directly.
+    above = t > sums[:, 0]
+    tau = np.where(above, (yy.sum(axis=1) - t) / k, tau)
     x: Floats = np.minimum(np.maximum(yy - tau[:, None], ll), hh)
     return x
 

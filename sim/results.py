@@ -16,6 +16,8 @@ from sim.calendar import Calendar
 from sim.ledger import Entry
 from sim.money import Pence
 from sim.scenario import Scenario
+from sim.spill_over import spill_in, spill_weights
+from sim.system import compile_system
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -155,8 +157,10 @@ class Results:
     sector_kinds: tuple[str, ...]
     rule_names: tuple[str, ...]
     account_names: tuple[str, ...]
-    #: need (including spill-over), spend, spill_in: the month's flows, pence, (R, M, P, S).
+    #: need (including spill-over) and spend: the month's flows, pence, (R, M, P, S).
     flows: dict[str, Pence]
+    #: Spill-over arriving in each place, pence (real numbers before rounding), (R, M, P).
+    spill_total: Floats
     #: Each year's annual plan, pence, shape (R, Y, P, S).
     plans: Pence
     #: In-year board transfers into and out of each budget, per year, pence, (R, Y, P, S).
@@ -171,11 +175,26 @@ class Results:
     bindings: npt.NDArray[np.int64]
     #: Times each ring-fence had to be relaxed because earlier rules left too little.
     shortfalls: npt.NDArray[np.int64]
-    meetings: MeetingTable
+    #: Extraordinary meetings held, per replication, shape (R,).
+    extraordinary_meetings: npt.NDArray[np.int64]
+    #: Meetings as recorded (one table per meeting); see :attr:`meetings`.
+    meeting_parts: list[MeetingTable]
     journal: list[Entry] = field(default_factory=list, repr=False)
     policy_log: list[tuple[int, str, str]] = field(default_factory=list)
     _transfers: TransferTable | None = field(default=None, repr=False)
     _series: dict[str, Pence] | None = field(default=None, repr=False)
+    _meetings: MeetingTable | None = field(default=None, repr=False)
+
+    @property
+    def meetings(self) -> MeetingTable:
+        """Every board meeting held, one row per replication and meeting."""
+        if self._meetings is None:
+            self._meetings = MeetingTable.concat(self.meeting_parts)
+        return self._meetings
+
+    def spill_in(self) -> Pence:
+        """Spill-over arriving in each sector, pence, shape (R, M, P, S)."""
+        return spill_in(self.spill_total, spill_weights(compile_system(self.scenario)))
 
     @property
     def calendar(self) -> Calendar:
@@ -211,7 +230,7 @@ class Results:
                 "need": need,
                 "spend": spend,
                 "unmet": need - spend,
-                "spill_in": self.flows["spill_in"],
+                "spill_in": self.spill_in(),
                 "transfers_in": t_in,
                 "transfers_out": t_out,
             }
@@ -276,7 +295,9 @@ class Results:
             year_end_balance=cat([p.year_end_balance for p in parts]),
             bindings=cat([p.bindings for p in parts]),
             shortfalls=cat([p.shortfalls for p in parts]),
-            meetings=MeetingTable.concat([p.meetings for p in parts]),
+            spill_total=cat([p.spill_total for p in parts]),
+            extraordinary_meetings=cat([p.extraordinary_meetings for p in parts]),
+            meeting_parts=[m for p in parts for m in p.meeting_parts],
             policy_log=first.policy_log,
             _transfers=TransferTable.concat([p.transfers() for p in parts]),
         )

@@ -58,17 +58,13 @@ def headline_measures(res: Results) -> list[Measure]:
     flows = res.flows
     unmet = ((flows["need"] - flows["spend"]) * primary).sum(axis=(1, 2, 3))
     out.append(Measure("unmet_primary_need", "cumulative", "£m", pence_to_pounds_m(unmet)))
-    spill = flows["spill_in"].sum(axis=(1, 2, 3))
+    spill = res.spill_in().sum(axis=(1, 2, 3))
     out.append(Measure("spill_over_cost", "cumulative", "£m", pence_to_pounds_m(spill)))
     over = (np.maximum(0, -res.year_end_balance) * secondary).sum(axis=(1, 2, 3))
     out.append(Measure("acute_overspend", "cumulative", "£m", pence_to_pounds_m(over)))
     deficit = -res.system_series["deficit"][:, -1]
     out.append(Measure("system_deficit", "end of horizon", "£m", pence_to_pounds_m(deficit)))
-    extraordinary = np.zeros(res.n)
-    m = res.meetings
-    if len(m):
-        idx = np.searchsorted(res.replications, m.replication)
-        np.add.at(extraordinary, idx, m.extraordinary.astype(np.float64))
+    extraordinary = res.extraordinary_meetings.astype(np.float64)
     out.append(Measure("extraordinary_meetings", "count", "meetings", extraordinary))
     for k, name in enumerate(res.rule_names):
         out.append(
