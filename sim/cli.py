@@ -63,7 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", type=Path)
-    sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    schema.add_argument(
+        "--markdown", action="store_true", help="print the field reference of docs/scenarios.md instead"
+    )
     return parser
 
 
@@ -123,7 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "validate":
             return _cmd_validate(args)
-        print(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+        if args.markdown:
+            from sim.reference import render
+
+            print(render(), end="")
+        else:
+            print(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
         return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

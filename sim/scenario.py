@@ -238,7 +238,9 @@ DEFAULT_STANCE: dict[Constituency, float] = {
 class Board(Strict):
     """The ICB board that decides in-year transfers by vote."""
 
-    members: Annotated[list[Member], Field(min_length=1, max_length=MAX_MEMBERS)]
+    members: Annotated[list[Member], Field(min_length=1, max_length=MAX_MEMBERS)] = Field(
+        description="Board members (voting and non-voting)."
+    )
     rule: VotingRule = Field("consensus_then_majority", description="Voting rule for transfers.")
     quorum: Fraction = Field(
         0.5,
@@ -312,13 +314,17 @@ class Scenario(Strict):
     horizon_years: Annotated[int, Field(ge=1, le=50)] = Field(
         5, description="Whole financial years simulated."
     )
-    allocation: Allocation
-    sectors: Annotated[list[Sector], Field(min_length=1, max_length=20)]
+    allocation: Allocation = Field(description="The money the ICB receives.")
+    sectors: Annotated[list[Sector], Field(min_length=1, max_length=20)] = Field(
+        description="Sectors; every place has a budget for each."
+    )
     places: Annotated[list[Place], Field(min_length=1, max_length=50)] = Field(
         default_factory=lambda: [Place(name="ICB", population=1_000_000)],
         description="Places; one place (the whole ICB) by default.",
     )
-    spill_over: SpillOver = Field(default_factory=SpillOver)
-    pressure: Pressure = Field(default_factory=Pressure)
-    board: Board
-    ring_fences: list[RingFence] = Field(default_factory=list, max_length=50)
+    spill_over: SpillOver = Field(default_factory=SpillOver, description="Spill-over of unmet need.")
+    pressure: Pressure = Field(default_factory=Pressure, description="Pressure scales and triggers.")
+    board: Board = Field(description="The board deciding in-year transfers.")
+    ring_fences: list[RingFence] = Field(
+        default_factory=list, max_length=50, description="Ring-fencing rules, in priority order."
+    )

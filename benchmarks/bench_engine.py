@@ -1,0 +1,113 @@
+"""Engine benchmark: throughput of batched replications versus one at a time, and memory.
+
+Prints, for the baseline scenario over a 10-year horizon: wall time and replication-years
+per second for 1, 100, 1,000 and 10,000 replications in one batch; the time of the same
+1,000 replications run one at a time; the ratio between the two; and peak memory. Each
+batch size runs in its own process pinned to one core, so peak memory is that batch's own.
+
+Usage: ``make bench`` or ``python benchmarks/bench_engine.py [--sizes 1,100] [--single 1000]``.
+Targets (docs/performance.md): 10,000 replications in at most 3 s on one core, at least 30
+times faster per replication than one at a time, peak memory under 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HORIZON_YEARS = 10
+
+
+def _pin_to_one_core() -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def _scenario():  # type: ignore[no-untyped-def]
+    from sim import load_scenario
+
+    sc = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    return sc.model_copy(update={"horizon_years": HORIZON_YEARS})
+
+
+def measure_batch(size: int, repeats: int) -> dict[str, float]:
+    """Time ``repeats`` runs of ``size`` replications in one batch (this process)."""
+    from sim import run
+
+    _pin_to_one_core()
+    sc = _scenario()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run(sc, replications=range(size))
+        times.append(time.perf_counter() - start)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"size": size, "best_s": min(times), "median_s": statistics.median(times), "peak_mb": peak_mb}
+
+
+def measure_single(count: int) -> dict[str, float]:
+    """Time ``count`` replications run one at a time (this process)."""
+    from sim import run
+
+    _pin_to_one_core()
+    sc = _scenario()
+    run(sc, replications=[0])  # warm imports and caches
+    start = time.perf_counter()
+    for i in range(count):
+        run(sc, replications=[i])
+    return {"count": count, "total_s": time.perf_counter() - start}
+
+
+def _child(args: list[str]) -> dict[str, float]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=True, env=env, cwd=ROOT
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,100,1000,10000", help="batch sizes")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per batch size (best is reported)")
+    parser.add_argument("--single", type=int, default=1000, help="replications run one at a time")
+    parser.add_argument("--batch-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--single-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.batch_child is not None:
+        print(json.dumps(measure_batch(args.batch_child, args.repeats)))
+        return
+    if args.single_child is not None:
+        print(json.dumps(measure_single(args.single_child)))
+        return
+
+    sizes = [int(x) for x in args.sizes.split(",") if x]
+    print(f"Baseline scenario, {HORIZON_YEARS}-year horizon, one core, best of {args.repeats}")
+    print(f"{'replications':>12} {'wall s':>9} {'median s':>9} {'rep-years/s':>12} {'peak MB':>8}")
+    batch: dict[int, dict[str, float]] = {}
+    for size in sizes:
+        r = _child(["--batch-child", str(size), "--repeats", str(args.repeats)])
+        batch[size] = r
+        rate = size * HORIZON_YEARS / r["best_s"]
+        print(f"{size:>12,} {r['best_s']:>9.3f} {r['median_s']:>9.3f} {rate:>12,.0f} {r['peak_mb']:>8.0f}")
+    if args.single:
+        s = _child(["--single-child", str(args.single)])
+        per_single = s["total_s"] / args.single
+        print(f"\n{args.single:,} replications one at a time: {s['total_s']:.2f} s ({per_single * 1000:.1f} ms each)")
+        if args.single in batch:
+            per_batch = batch[args.single]["best_s"] / args.single
+            print(f"batch of {args.single:,}: {per_batch * 1000:.2f} ms per replication; "
+                  f"speed-up {per_single / per_batch:.0f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""The documentation stays true to the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.loader import load_scenario
+from sim.reference import BEGIN, END, render
+
+
+def test_scenario_reference_is_current(root: Path) -> None:
+    text = (root / "docs" / "scenarios.md").read_text()
+    committed = text[text.index(BEGIN) : text.index(END) + len(END)] + "\n"
+    assert committed == render(), "regenerate docs/scenarios.md: python -m sim schema --markdown"
+
+
+def test_every_scenario_in_the_library_validates(root: Path) -> None:
+    files = sorted((root / "scenarios").glob("*.toml"))
+    assert files
+    for f in files:
+        load_scenario(f)
