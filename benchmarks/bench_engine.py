@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from sim.scenario import Scenario
+
 ROOT = Path(__file__).resolve().parent.parent
 HORIZON_YEARS = 10
 
@@ -31,7 +33,7 @@ def _pin_to_one_core() -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 
-def _scenario():  # type: ignore[no-untyped-def]
+def _scenario() -> Scenario:
     from sim import load_scenario
 
     sc = load_scenario(ROOT / "scenarios" / "baseline.toml")
@@ -50,7 +52,12 @@ def measure_batch(size: int, repeats: int) -> dict[str, float]:
         run(sc, replications=range(size))
         times.append(time.perf_counter() - start)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"size": size, "best_s": min(times), "median_s": statistics.median(times), "peak_mb": peak_mb}
+    return {
+        "size": size,
+        "best_s": min(times),
+        "median_s": statistics.median(times),
+        "peak_mb": peak_mb,
+    }
 
 
 def measure_single(count: int) -> dict[str, float]:
@@ -67,9 +74,19 @@ def measure_single(count: int) -> dict[str, float]:
 
 
 def _child(args: list[str]) -> dict[str, float]:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
     done = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, check=True, env=env, cwd=ROOT
+        [sys.executable, __file__, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
     )
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -78,7 +95,9 @@ def _child(args: list[str]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,100,1000,10000", help="batch sizes")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per batch size (best is reported)")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs per batch size (best is reported)"
+    )
     parser.add_argument("--single", type=int, default=1000, help="replications run one at a time")
     parser.add_argument("--batch-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--single-child", type=int, help=argparse.SUPPRESS)
@@ -98,15 +117,21 @@ def main() -> None:
         r = _child(["--batch-child", str(size), "--repeats", str(args.repeats)])
         batch[size] = r
         rate = size * HORIZON_YEARS / r["best_s"]
-        print(f"{size:>12,} {r['best_s']:>9.3f} {r['median_s']:>9.3f} {rate:>12,.0f} {r['peak_mb']:>8.0f}")
+        print(
+            f"{size:>12,} {r['best_s']:>9.3f} {r['median_s']:>9.3f} {rate:>12,.0f} {r['peak_mb']:>8.0f}"
+        )
     if args.single:
         s = _child(["--single-child", str(args.single)])
         per_single = s["total_s"] / args.single
-        print(f"\n{args.single:,} replications one at a time: {s['total_s']:.2f} s ({per_single * 1000:.1f} ms each)")
+        print(
+            f"\n{args.single:,} replications one at a time: {s['total_s']:.2f} s ({per_single * 1000:.1f} ms each)"
+        )
         if args.single in batch:
             per_batch = batch[args.single]["best_s"] / args.single
-            print(f"batch of {args.single:,}: {per_batch * 1000:.2f} ms per replication; "
-                  f"speed-up {per_single / per_batch:.0f}x")
+            print(
+                f"batch of {args.single:,}: {per_batch * 1000:.2f} ms per replication; "
+                f"speed-up {per_single / per_batch:.0f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", type=Path)
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     schema.add_argument(
-        "--markdown", action="store_true", help="print the field reference of docs/scenarios.md instead"
+        "--markdown",
+        action="store_true",
+        help="print the field reference of docs/scenarios.md instead",
     )
     return parser
 

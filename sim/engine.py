@@ -80,6 +80,7 @@ class Engine:
         self.allocation = np.zeros(r, dtype=np.int64)
         self.history = PlanHistory(None, None, None, 1.0)
         self.forecast = np.zeros((r, p), dtype=np.int64)
+        self.support = np.zeros((r, p), dtype=np.int64)
         lag = scenario.spill_over.lag_months
         self.spill_queue = np.zeros((r, lag, p), dtype=np.float64)
         self.spill_weights = spill_weights(sys_)
@@ -239,10 +240,14 @@ class Engine:
         self.spill_queue[:, slot] = spilled
         # Pressure: forecast year-end overspend of secondary care at this month's run rate.
         after = bal - spend
-        run_rate = need * (left - 1) - after
+        # Underlying forecast: secondary care's year-end overspend at this month's run rate,
+        # before this year's in-year support (as finance reports show it before mitigations).
+        support = self.budget - self.plan
+        run_rate = need * (left - 1) - (after - support)
         self.forecast = np.maximum(0, (run_rate * sys_.secondary).sum(axis=2))
-        sec_budget = (self.budget * sys_.secondary).sum(axis=2)
-        ratio = self.forecast / np.maximum(sec_budget, 1)
+        self.support = (support * sys_.secondary).sum(axis=2)
+        sec_plan = (self.plan * sys_.secondary).sum(axis=2)
+        ratio = self.forecast / np.maximum(sec_plan, 1)
         self._checked(m, "month")
         pressured: npt.NDArray[np.bool_] = (
             ratio > self.scenario.pressure.extraordinary_threshold
@@ -267,8 +272,11 @@ class Engine:
             else np.ones((n, self.board.size), dtype=bool)
         )
         decision = self.board.decide(present)
+        # The board agrees this year's total support as a fraction of the underlying forecast;
+        # what it moves now is that total less the support already given this year.
         proposal = self.forecast[pick]
-        wanted = np.floor(decision.cover[:, None] * proposal).astype(np.int64)
+        agreed = np.floor(decision.cover[:, None] * proposal).astype(np.int64)
+        wanted = np.maximum(0, agreed - self.support[pick])
         bal = led.budget_balances()[pick]
         plan = self.plan[pick]
         donor = ~sys_.secondary

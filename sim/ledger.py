@@ -134,7 +134,17 @@ class Ledger:
             raise ConservationError(f"month {month}: negative transfer ({reason})")
         bal = self.balances if rows is None else self.balances[rows]
         for accounts, sign in ((src, -1), (dst, 1)):
-            if np.unique(accounts).size == accounts.size:
+            first = int(accounts[0])
+            if accounts.size > 1 and np.array_equal(
+                accounts, np.arange(first, first + accounts.size)
+            ):
+                # A run of consecutive accounts (all budgets, all spend accounts): a view.
+                view = bal[:, first : first + accounts.size]
+                if sign < 0:
+                    view -= amt
+                else:
+                    view += amt
+            elif np.unique(accounts).size == accounts.size:
                 bal[:, accounts] += sign * amt
             else:  # an account in several pairs: sum its pairs first
                 for account in np.unique(accounts):

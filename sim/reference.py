@@ -15,8 +15,8 @@ from pydantic_core import PydanticUndefined
 
 from sim.scenario import (
     Allocation,
-    Board,
     Between,
+    Board,
     Member,
     Place,
     Pressure,

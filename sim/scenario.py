@@ -206,8 +206,9 @@ class Pressure(Strict):
     )
     extraordinary_threshold: Fraction = Field(
         0.02,
-        description="Forecast secondary-care overspend, as a fraction of its annual budget, above "
-        "which an extraordinary board meeting is called in a month without a scheduled one.",
+        description="Underlying forecast secondary-care overspend (before this year's in-year "
+        "support), as a fraction of its planned budget, above which an extraordinary board "
+        "meeting is called in a month without a scheduled one.",
     )
 
 
@@ -260,10 +261,11 @@ class Board(Strict):
         description="Fraction of each in-year transfer that is recurrent (carried into next "
         "year's baseline); the rest lapses at year end.",
     )
-    stance: dict[Constituency, Annotated[float, Field(ge=0, le=2)]] = Field(
+    stance: dict[Constituency, Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=lambda: dict(DEFAULT_STANCE),
-        description="Ideal transfer per constituency, as a fraction of the forecast secondary-care "
-        "overspend (0 = move nothing, 1 = cover it all). Missing constituencies take the defaults.",
+        description="Ideal in-year support per constituency, as a fraction of secondary care's "
+        "underlying forecast overspend (0 = move nothing, 1 = cover it all). Missing "
+        "constituencies take the defaults.",
     )
 
 
@@ -322,8 +324,12 @@ class Scenario(Strict):
         default_factory=lambda: [Place(name="ICB", population=1_000_000)],
         description="Places; one place (the whole ICB) by default.",
     )
-    spill_over: SpillOver = Field(default_factory=SpillOver, description="Spill-over of unmet need.")
-    pressure: Pressure = Field(default_factory=Pressure, description="Pressure scales and triggers.")
+    spill_over: SpillOver = Field(
+        default_factory=SpillOver, description="Spill-over of unmet need."
+    )
+    pressure: Pressure = Field(
+        default_factory=Pressure, description="Pressure scales and triggers."
+    )
     board: Board = Field(description="The board deciding in-year transfers.")
     ring_fences: list[RingFence] = Field(
         default_factory=list, max_length=50, description="Ring-fencing rules, in priority order."
