@@ -19,7 +19,7 @@ import simpy
 from sim import ledger as accounts
 from sim.board import compile_board
 from sim.ledger import Ledger
-from sim.money import split
+from sim.money import Pence, split
 from sim.need import simulate_environment
 from sim.projection import allocate
 from sim.randomness import ATTENDANCE, uniform_block
@@ -260,8 +260,7 @@ class Engine:
         Only the replications holding the meeting are computed (an extraordinary meeting is
         usually held in a few); the others see no transfer.
         """
-        sys_, led = self.system, self.ledger
-        r, p, s = self.shape
+        r, p, _ = self.shape
         rows = np.flatnonzero(held)
         everyone = rows.size == r
         pick: slice | npt.NDArray[np.int64] = slice(None) if everyone else rows
@@ -277,6 +276,42 @@ class Engine:
         proposal = self.forecast[pick]
         agreed = np.floor(decision.cover[:, None] * proposal).astype(np.int64)
         wanted = np.maximum(0, agreed - self.support[pick])
+        moving = np.flatnonzero(wanted.any(axis=1))
+        moved = np.zeros((n, p), dtype=np.int64)
+        if moving.size:
+            moved[moving] = self._transfer(m, rows[moving], wanted[moving], extraordinary)
+        if extraordinary:
+            self.extraordinary[rows] += 1
+        self.meetings.append(
+            MeetingTable(
+                replication=self.replications[rows],
+                month=np.full(n, m, dtype=np.int64),
+                extraordinary=np.full(n, extraordinary),
+                proposal=proposal.copy(),
+                cover=decision.cover,
+                pivot=decision.pivot,
+                quorate=decision.quorate,
+                moved=moved,
+            )
+        )
+        self._checked(m, "board meeting")
+
+    def _transfer(
+        self,
+        m: int,
+        rows: npt.NDArray[np.int64],
+        wanted: Pence,
+        extraordinary: bool,
+    ) -> Pence:
+        """Move up to ``wanted`` pence per place to secondary care in the given replications.
+
+        Returns the pence moved in each place, shape (len(rows), P).
+        """
+        sys_, led = self.system, self.ledger
+        r, p, s = self.shape
+        everyone = rows.size == r
+        pick: slice | npt.NDArray[np.int64] = slice(None) if everyone else rows
+        n = rows.size
         bal = led.budget_balances()[pick]
         plan = self.plan[pick]
         donor = ~sys_.secondary
@@ -337,21 +372,7 @@ class Engine:
             self.year_in[m // 12][pick] += inn
             self.year_out[m // 12][pick] += out
             moved = out.sum(axis=2)
-        if extraordinary:
-            self.extraordinary[rows] += 1
-        self.meetings.append(
-            MeetingTable(
-                replication=self.replications[rows],
-                month=np.full(n, m, dtype=np.int64),
-                extraordinary=np.full(n, extraordinary),
-                proposal=proposal.copy(),
-                cover=decision.cover,
-                pivot=decision.pivot,
-                quorate=decision.quorate,
-                moved=moved,
-            )
-        )
-        self._checked(m, "board meeting")
+        return moved
 
     def _record(self, m: int) -> None:
         """Month-end balances of the system accounts (flows are stored as they happen)."""

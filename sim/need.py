@@ -115,7 +115,9 @@ def _need(
     innov = np.sqrt(1.0 - rho**2)
     # AR(1) noise started from its stationary distribution, and the decaying shock state,
     # both as linear recursions along the month axis (one filter per sector).
-    x = innov * sigma * ndtri(open_unit(block[:, :, 0]))
+    # Normal scores in single precision (twice as fast; tails truncated near +-5.3).
+    u32 = np.minimum(open_unit(block[:, :, 0]).astype(np.float32), np.float32(1.0 - 2.0**-24))
+    x = innov * sigma * ndtri(u32).astype(np.float64)
     x[:, 0] *= np.divide(1.0, innov, out=np.ones_like(innov), where=innov > 0)
     arrived = block[:, :, 1] < prob
     surge = np.zeros_like(x)

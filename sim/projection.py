@@ -48,7 +48,8 @@ def project_capped_simplex(y: Floats, total: Floats, lo: Floats, hi: Floats) -> 
 def _project_rows(yy: Floats, t: Floats, ll: Floats, hh: Floats) -> Floats:
     """The projection for 2-D inputs, by exact search over the breakpoints of the clipped sum."""
     k = yy.shape[1]
-    if (hh >= t[:, None]).all():
+    lower_only = bool((hh >= t[:, None]).all())
+    if lower_only:
         # No upper bound can bind (a part never exceeds the total): only lower breakpoints.
         breaks = np.sort(yy - ll, axis=1)
         hh = np.full_like(hh, np.inf)
@@ -71,8 +72,8 @@ def _project_rows(yy: Floats, t: Floats, ll: Floats, hh: Floats) -> Floats:
     tau = b0 + np.clip(frac, 0.0, 1.0) * (b1 - b0)
     # Above the largest sum at a breakpoint every part is free (only in the lower-bound-only
     # case, where the sum keeps growing as tau falls): solve sum(y - tau) = t directly.
-    above = t > sums[:, 0]
-    tau = np.where(above, (yy.sum(axis=1) - t) / k, tau)
+    if lower_only:
+        tau = np.where(t > sums[:, 0], (yy.sum(axis=1) - t) / k, tau)
     x: Floats = np.minimum(np.maximum(yy - tau[:, None], ll), hh)
     return x
 
