@@ -443,7 +443,7 @@ class Engine:
             spill_total=self._spill_total.transpose(1, 0, 2),
             extraordinary_meetings=self.extraordinary,
             meeting_parts=self.meetings or [_no_meetings(sys_.places)],
-            journal=self.ledger.journal,
+            journals=[(self.ledger.journal, self.replications)],
             policy_log=self.policy_log,
         )
 

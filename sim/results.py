@@ -179,7 +179,8 @@ class Results:
     extraordinary_meetings: npt.NDArray[np.int64]
     #: Meetings as recorded (one table per meeting); see :attr:`meetings`.
     meeting_parts: list[MeetingTable]
-    journal: list[Entry] = field(default_factory=list, repr=False)
+    #: The ledger's journal of each simulated chunk, with that chunk's replication indices.
+    journals: list[tuple[list[Entry], npt.NDArray[np.int64]]] = field(default_factory=list, repr=False)
     policy_log: list[tuple[int, str, str]] = field(default_factory=list)
     _transfers: TransferTable | None = field(default=None, repr=False)
     _series: dict[str, Pence] | None = field(default=None, repr=False)
@@ -255,9 +256,10 @@ class Results:
         return out
 
     def transfers(self) -> TransferTable:
-        """Every recorded transfer (built from the journal on first use)."""
+        """Every recorded transfer (built from the journals on first use)."""
         if self._transfers is None:
-            self._transfers = TransferTable.from_journal(self.journal, self.replications)
+            tables = [TransferTable.from_journal(j, reps) for j, reps in self.journals]
+            self._transfers = tables[0] if len(tables) == 1 else TransferTable.concat(tables)
         return self._transfers
 
     def account_kinds(self) -> list[str]:
@@ -299,5 +301,5 @@ class Results:
             extraordinary_meetings=cat([p.extraordinary_meetings for p in parts]),
             meeting_parts=[m for p in parts for m in p.meeting_parts],
             policy_log=first.policy_log,
-            _transfers=TransferTable.concat([p.transfers() for p in parts]),
+            journals=[seg for p in parts for seg in p.journals],
         )
