@@ -180,7 +180,9 @@ class Results:
     #: Meetings as recorded (one table per meeting); see :attr:`meetings`.
     meeting_parts: list[MeetingTable]
     #: The ledger's journal of each simulated chunk, with that chunk's replication indices.
-    journals: list[tuple[list[Entry], npt.NDArray[np.int64]]] = field(default_factory=list, repr=False)
+    journals: list[tuple[list[Entry], npt.NDArray[np.int64]]] = field(
+        default_factory=list, repr=False
+    )
     policy_log: list[tuple[int, str, str]] = field(default_factory=list)
     _transfers: TransferTable | None = field(default=None, repr=False)
     _series: dict[str, Pence] | None = field(default=None, repr=False)
