@@ -40,6 +40,11 @@ def check_consistency(sc: Scenario) -> list[Problem]:
         problems.append(Problem("sectors", f"shares must sum to 1, got {total:.6g}"))
     problems += _duplicates((s.name for s in sc.sectors), "sectors", "sector")
     problems += _duplicates((p.name for p in sc.places), "places", "place")
+    problems += [
+        Problem(f"places[{i}].name", "'all' is reserved (ring-fences use it for every place)")
+        for i, p in enumerate(sc.places)
+        if p.name == "all"
+    ]
     problems += _duplicates((m.name for m in sc.board.members), "board.members", "member")
     problems += _duplicates((r.name for r in sc.ring_fences), "ring_fences", "ring-fence")
     if not any(m.voting for m in sc.board.members):

@@ -95,9 +95,7 @@ def transfers_table(res: Results) -> pa.Table:
         {
             "replication": pa.array(t.replication, pa.int64()),
             "month": pa.array(t.month, pa.int16()),
-            "period": pa.array([cal.label(int(x)) for x in t.month])
-            if len(t) < 200_000
-            else pa.DictionaryArray.from_arrays(
+            "period": pa.DictionaryArray.from_arrays(
                 pa.array(t.month, pa.int16()), pa.array([cal.label(i) for i in range(cal.months)])
             ),
             "from_account": pa.DictionaryArray.from_arrays(
