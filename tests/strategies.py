@@ -26,7 +26,7 @@ CONSTITUENCIES = [
 
 
 @st.composite
-def scenario_dicts(draw: st.DrawFn, max_sectors: int = 6, max_places: int = 4) -> dict[str, Any]:
+def scenario_dicts(draw: st.DrawFn, max_sectors: int = 6, max_places: int = 12) -> dict[str, Any]:
     """A scenario as a dictionary, as a TOML file would give it."""
     n_sectors = draw(st.integers(1, max_sectors))
     kinds = draw(st.lists(st.sampled_from(KINDS), min_size=n_sectors, max_size=n_sectors))
@@ -53,7 +53,8 @@ def scenario_dicts(draw: st.DrawFn, max_sectors: int = 6, max_places: int = 4) -
                 "shock_persistence": draw(st.sampled_from([0.0, 0.6, 0.99])),
             }
         )
-    n_places = draw(st.integers(1, max_places))
+    # Mostly one to three places, sometimes many.
+    n_places = draw(st.integers(1, 3) | st.integers(1, max_places))
     places = [
         {
             "name": f"p{i}",

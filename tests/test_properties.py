@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from sim import run
@@ -57,14 +57,12 @@ def test_batch_chunked_and_single_runs_agree(sc: Scenario, chunk: int) -> None:
 
 
 @given(scenarios())
-@settings(max_examples=10)
 def test_replication_is_the_same_in_any_batch(sc: Scenario) -> None:
     last = sc.replications - 1
     alone = run(sc, replications=[last])
     bigger = run(sc.model_copy(update={"replications": sc.replications + 3}))
-    picked = Results.concat([bigger])  # same type, then compare the row of `last`
     for k in alone.series:
-        np.testing.assert_array_equal(alone.series[k][0], picked.series[k][last], err_msg=k)
+        np.testing.assert_array_equal(alone.series[k][0], bigger.series[k][last], err_msg=k)
 
 
 @given(scenarios())
