@@ -93,9 +93,7 @@ def _distribute_remainder(
         key = np.where(
             up[:, None], np.where(o < hi2[rows], f, -np.inf), np.where(o > lo2[rows], -f, -np.inf)
         )
-        rank = _rank_descending(key)
-        n = np.minimum(np.abs(short), k)[:, None]
-        eligible = np.isfinite(key) & (rank < n)
+        eligible = _top(key, np.minimum(np.abs(short), k))
         step = np.where(eligible, np.sign(short)[:, None], 0)
         out[rows] = o + step
         frac[rows] = f - step
@@ -104,19 +102,18 @@ def _distribute_remainder(
     return out.reshape(shape)
 
 
-def _rank_descending(key: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
-    """Rank of each entry in its row, largest first, ties broken by position."""
-    k = key.shape[1]
-    if k <= 16:
-        # Pairwise comparisons beat a sort for the few sectors a budget row has.
-        above = key[:, None, :] > key[:, :, None]
-        tie_before = (key[:, None, :] == key[:, :, None]) & np.tri(k, k, -1, dtype=bool)[None]
-        rank: npt.NDArray[np.int64] = (above | tie_before).sum(axis=2)
-        return rank
-    order = np.argsort(-key, axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(k), axis=1)
-    return rank
+def _top(key: npt.NDArray[np.float64], n: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Mark the ``n[i]`` largest finite keys of each row ``i`` (ties: the earlier part first)."""
+    key = key.copy()
+    rows = np.arange(key.shape[0])
+    chosen = np.zeros(key.shape, dtype=bool)
+    # Picking one maximum per pass is faster than ranking, as n is at most the few parts.
+    for j in range(int(n.max(initial=0))):
+        best = np.argmax(key, axis=1)
+        take = (j < n) & np.isfinite(key[rows, best])
+        chosen[rows[take], best[take]] = True
+        key[rows, best] = -np.inf
+    return chosen
 
 
 def round_within_bounds(x: npt.NDArray[np.float64], total: Pence, lo: Pence, hi: Pence) -> Pence:
