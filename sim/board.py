@@ -102,7 +102,9 @@ class CompiledBoard:
         any_pass = passes.any(axis=1) & quorate
         first = np.argmax(passes, axis=1)
         cover = np.where(any_pass, c_sorted[first], 0.0)
-        pivot = np.where(any_pass, order[first], -1)
+        # The pivot is the first present voting member holding the decisive stance.
+        decisive = voters & (self.stance[None, :] == cover[:, None])
+        pivot = np.where(any_pass, np.argmax(decisive, axis=1), -1)
         return Decision(cover=cover, pivot=pivot.astype(np.int64), quorate=quorate, present=present)
 
     def attendance(self, uniforms: Floats) -> Bools:

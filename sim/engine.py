@@ -314,7 +314,9 @@ class Engine:
         n = rows.size
         bal = led.budget_balances()[pick]
         plan = self.plan[pick]
-        donor = ~sys_.secondary
+        # Donors are the capacity-capped budgets outside secondary care: taking from a
+        # demand-led budget would only move the overspend, not find money.
+        donor = ~sys_.secondary & sys_.capped
         available = np.where(donor[None, None, :], np.maximum(bal, 0), 0)
         limit, per_rule = transfer_capacity(self.rules, self.active, plan, self.moved_out[pick])
         capacity = np.minimum(available, limit)

@@ -5,7 +5,7 @@ sector ``s`` in place ``p`` in month ``m`` (month 0 = April of the first year)::
 
     need = base[p, s] * trend[m, s] * season[m, s] * exp(e[m] - sigma**2 / 2) * (1 + shock[m])
 
-with ``base = need_ratio * share * first-year sector allocation * place weight / 12``,
+with ``base = need_ratio * share * first-year allocation * place share / 12``,
 ``trend = ((1 + need_growth) * (1 + inflation)) ** (m / 12)``,
 ``season = 1 + seasonality * cos(2 * pi * (m - 9) / 12)`` (peak in January, mean 1 over a year),
 ``e`` an AR(1) process with stationary standard deviation ``sigma = noise_sd * intensity``,
@@ -48,7 +48,9 @@ def need_trend(scenario: Scenario, system: System) -> npt.NDArray[np.float64]:
     ratio = np.array([s.need_ratio for s in scenario.sectors])
     trend = growth[None, :] ** (months[:, None] / 12.0)
     season = 1.0 + amp[None, :] * np.cos(2.0 * np.pi * (months[:, None] - 9.0) / 12.0)
-    sector_money = system.initial_allocation * (1.0 - scenario.allocation.contingency_share)
+    # Need is set against the whole first-year allocation, so financial policy (such as the
+    # contingency share) never changes what patients need.
+    sector_money = float(system.initial_allocation)
     place_frac = system.place_weights / system.place_weights.sum()
     base = sector_money * place_frac[:, None] * (system.shares * ratio)[None, :] / 12.0
     out: npt.NDArray[np.float64] = (trend * season)[:, None, :] * base[None, :, :]
@@ -115,7 +117,8 @@ def _need(
     innov = np.sqrt(1.0 - rho**2)
     # AR(1) noise started from its stationary distribution, and the decaying shock state,
     # both as linear recursions along the month axis (one filter per sector).
-    # Normal scores in single precision (twice as fast; tails truncated near +-5.3).
+    # Normal scores in single precision (twice as fast); uniforms are kept below 1 - 2**-24,
+    # so scores lie within about -8.3 and +5.3.
     u32 = np.minimum(open_unit(block[:, :, 0]).astype(np.float32), np.float32(1.0 - 2.0**-24))
     x = innov * sigma * ndtri(u32).astype(np.float64)
     x[:, 0] *= np.divide(1.0, innov, out=np.ones_like(innov), where=innov > 0)
@@ -140,8 +143,8 @@ def allocation_growth(
 ) -> npt.NDArray[np.float64]:
     """Allocation growth factor for each year, shape ``(R, Y)``; year 0 is 1.
 
-    Growth in year ``y`` is ``growth_rate + growth_sd * z`` with ``z`` standard normal truncated
-    at +-3, drawn from the last uniform of the year's first month.
+    Growth in year ``y`` is ``growth_rate + growth_sd * z`` with ``z`` standard normal clipped
+    to +-3, drawn from the last uniform of the year's first month.
     """
     a = scenario.allocation
     years = scenario.horizon_years

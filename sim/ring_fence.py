@@ -156,7 +156,8 @@ def annual_plan(
         lo = cand
     hi = np.broadcast_to(total[:, :, None], (r, p, s))
     budgets = allocate(proposal, total, lo, hi)
-    forced = (proposal[None] < rule_lower) & (rule_lower > 0)
+    # A rule binds when it forces at least a penny into a budget (not mere rounding).
+    forced = (proposal[None] < rule_lower - 0.5) & (rule_lower > 0)
     bound: Bools = np.asarray(forced.any(axis=(2, 3)).T)
     return Plan(budgets=budgets, lower=lo, bound=bound, shortfall=shortfall, rule_lower=rule_lower)
 

@@ -110,7 +110,7 @@ class Allocation(Strict):
     growth_sd: Annotated[float, Between(0.0, 0.1)] = Field(
         0.0,
         description="Standard deviation of annual allocation growth (fraction); draws are "
-        "truncated at 3 standard deviations.",
+        "clipped at 3 standard deviations.",
     )
     inflation: Annotated[float, Between(-0.2, 0.5)] = Field(
         0.025,
