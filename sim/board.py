@@ -20,6 +20,8 @@ import numpy.typing as npt
 from sim.scenario import DEFAULT_STANCE, Board, Constituency
 
 Floats = npt.NDArray[np.float64]
+#: Vote weights are counted in thousandths of a vote.
+WEIGHT_UNITS = 1000
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 
@@ -34,8 +36,6 @@ class Decision:
     pivot: Ints
     #: Whether enough voting weight was present, shape (R,).
     quorate: Bools
-    #: Members present, shape (R, n).
-    present: Bools
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class CompiledBoard:
 
     names: tuple[str, ...]
     constituencies: tuple[str, ...]
-    weights: Floats
+    #: Vote weights in thousandths (integers), so that vote counts are exact.
+    weight_units: Ints
     voting: Bools
     stance: Floats
     chair: int
@@ -72,13 +73,13 @@ class CompiledBoard:
                 cover=np.repeat(one.cover, r),
                 pivot=np.repeat(one.pivot, r),
                 quorate=np.repeat(one.quorate, r),
-                present=present,
             )
         voters = present & self.voting[None, :]
-        w = np.where(voters, self.weights[None, :], 0.0)
+        # Weights are counted in integer thousandths, so every comparison below is exact.
+        w = np.where(voters, self.weight_units[None, :], 0)
         total_present = w.sum(axis=1)
-        all_voting = float(self.weights[self.voting].sum())
-        quorate = total_present >= self.quorum * all_voting - 1e-12
+        all_voting = int(self.weight_units[self.voting].sum())
+        quorate = total_present >= np.ceil(self.quorum * all_voting - 1e-9)
         quorate &= total_present > 0
         # Scan ideals from the most to the least willing; weight supporting "at least c".
         order = np.argsort(-self.stance, kind="stable")
@@ -87,25 +88,25 @@ class CompiledBoard:
         # Members tied on stance support the same amounts: count the whole tie group.
         group_end = np.searchsorted(-c_sorted, -c_sorted, side="right") - 1
         support = support[:, group_end]
-        half = total_present[:, None] / 2.0
+        total = total_present[:, None]
         if self.rule in ("simple_majority", "consensus_then_majority"):
-            passes = support > half
+            passes = 2 * support > total
             if self.casting_vote and self.chair >= 0:
                 chair_ok = voters[:, self.chair][:, None] & (
                     self.stance[self.chair] >= c_sorted[None, :]
                 )
-                passes |= (support == half) & chair_ok
+                passes |= (2 * support == total) & chair_ok
         elif self.rule == "two_thirds":
-            passes = 3.0 * support >= 2.0 * total_present[:, None]
+            passes = 3 * support >= 2 * total
         else:  # unanimity
-            passes = support >= total_present[:, None]
+            passes = support >= total
         any_pass = passes.any(axis=1) & quorate
         first = np.argmax(passes, axis=1)
         cover = np.where(any_pass, c_sorted[first], 0.0)
         # The pivot is the first present voting member holding the decisive stance.
         decisive = voters & (self.stance[None, :] == cover[:, None])
         pivot = np.where(any_pass, np.argmax(decisive, axis=1), -1)
-        return Decision(cover=cover, pivot=pivot.astype(np.int64), quorate=quorate, present=present)
+        return Decision(cover=cover, pivot=pivot.astype(np.int64), quorate=quorate)
 
     def attendance(self, uniforms: Floats) -> Bools:
         """Members present at a meeting from attendance uniforms of shape (R, >= n)."""
@@ -121,7 +122,7 @@ def compile_board(board: Board) -> CompiledBoard:
     return CompiledBoard(
         names=tuple(m.name for m in members),
         constituencies=tuple(m.constituency for m in members),
-        weights=np.array([m.weight for m in members], dtype=np.float64),
+        weight_units=np.array([round(m.weight * WEIGHT_UNITS) for m in members], dtype=np.int64),
         voting=np.array([m.voting for m in members], dtype=bool),
         stance=np.array([stance[m.constituency] for m in members], dtype=np.float64),
         chair=chair,

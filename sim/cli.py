@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.errors import ScenarioError
-from sim.loader import load_scenario
+from sim.loader import display_path, load_scenario
 from sim.scenario import Scenario
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
@@ -72,14 +72,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_all(files: Sequence[Path]) -> tuple[list[Scenario], bool]:
-    scenarios, invalid = [], False
+def _load_all(files: Sequence[Path], unique_names: bool = False) -> tuple[list[Scenario], bool]:
+    """Load every file; print each invalid one's errors and leave it out.
+
+    With ``unique_names`` (for ``run``), a second scenario with a name already loaded is an
+    error too, since both would write to the same output directory.
+    """
+    scenarios: list[Scenario] = []
+    invalid = False
+    seen: dict[str, Path] = {}
     for f in files:
         try:
-            scenarios.append(load_scenario(f))
+            sc = load_scenario(f)
         except ScenarioError as exc:
             print(str(exc), file=sys.stderr)
             invalid = True
+            continue
+        if unique_names and sc.name in seen:
+            # Both would write DIR/<name>/: refuse the second rather than overwrite the first.
+            print(
+                f"{display_path(f)}: name: {sc.name!r} is also the name of "
+                f"{display_path(seen[sc.name])} in this command (outputs would collide)",
+                file=sys.stderr,
+            )
+            invalid = True
+            continue
+        seen[sc.name] = f
+        scenarios.append(sc)
     return scenarios, invalid
 
 
@@ -88,7 +107,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from sim.runner import run
     from sim.summary import format_table, summarise
 
-    scenarios, invalid = _load_all(args.files)
+    scenarios, invalid = _load_all(args.files, unique_names=True)
     failed = False
     for sc in scenarios:
         update = {}
@@ -128,12 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "validate":
             return _cmd_validate(args)
-        if args.markdown:
-            from sim.reference import render
+        from sim.reference import json_schema, render
 
-            print(render(), end="")
-        else:
-            print(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+        print(render(), end="") if args.markdown else print(json.dumps(json_schema(), indent=2))
         return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -11,6 +11,9 @@ from sim.money import MAX_PENCE, pounds_m_to_pence
 from sim.need import NEED_CAP
 from sim.scenario import Scenario
 
+#: Largest standard deviation of the log-noise in need (noise_sd x intensity): beyond it the
+#: cap on need (20 times trend) would pull average need visibly below its trend.
+MAX_NOISE = 1.0
 #: Tolerance on sector shares summing to one.
 SHARE_TOLERANCE = 1e-6
 RULE_PARAMETERS = {
@@ -55,6 +58,23 @@ def check_consistency(sc: Scenario) -> list[Problem]:
             Problem(f"board.members[{chairs[1]}].constituency", "a board has only one chair")
         )
     kinds: set[str] = {s.kind for s in sc.sectors}
+    if sc.spill_over.to_kind in sc.spill_over.from_kinds:
+        problems.append(
+            Problem(
+                "spill_over.to_kind",
+                f"{sc.spill_over.to_kind!r} is also in from_kinds (unmet need would spill onto itself)",
+            )
+        )
+    for i, sector in enumerate(sc.sectors):
+        sigma = sector.noise_sd * sc.pressure.intensity
+        if sigma > MAX_NOISE:
+            problems.append(
+                Problem(
+                    f"sectors[{i}].noise_sd",
+                    f"noise_sd x pressure.intensity must be at most {MAX_NOISE:g}, got {sigma:g} "
+                    "(larger noise would make the capped need fall on average)",
+                )
+            )
     if sc.spill_over.elasticity > 0 and sc.spill_over.to_kind not in kinds:
         problems.append(
             Problem("spill_over.to_kind", f"no sector of kind {sc.spill_over.to_kind!r}")
@@ -116,6 +136,13 @@ def _check_overflow(sc: Scenario) -> list[Problem]:
             Problem("allocation.initial_gbp_m", f"must be a finite number, got {a.initial_gbp_m}")
         ]
     yearly = pounds_m_to_pence(a.initial_gbp_m)
+    if yearly < 1:
+        return [
+            Problem(
+                "allocation.initial_gbp_m",
+                f"must be at least one penny (0.00000001), got {a.initial_gbp_m:g}",
+            )
+        ]
     growth = max(1.0, 1.0 + a.growth_rate + 3.0 * a.growth_sd)
     need_growth = max((1.0 + s.need_growth) for s in sc.sectors) * max(1.0, 1.0 + a.inflation)
     ratio = max(s.need_ratio for s in sc.sectors) * (1.0 + max(s.seasonality for s in sc.sectors))

@@ -69,7 +69,7 @@ class Engine:
             if scenario.board.absence_probability > 0
             else None
         )
-        self.ledger = Ledger.for_system(r, sys_.place_names, sys_.sector_names)
+        self.ledger = Ledger.for_system(self.replications, sys_.place_names, sys_.sector_names)
         self.budget_acc = self.ledger.budget_accounts()
         self.spend_acc = self.ledger.spend_accounts()
         zeros = np.zeros(self.shape, dtype=np.int64)
@@ -238,7 +238,6 @@ class Engine:
         unmet = need - spend
         spilled = self.scenario.spill_over.elasticity * (unmet * sys_.spill_from).sum(axis=2)
         self.spill_queue[:, slot] = spilled
-        # Pressure: forecast year-end overspend of secondary care at this month's run rate.
         after = bal - spend
         # Underlying forecast: secondary care's year-end overspend at this month's run rate,
         # before this year's in-year support (as finance reports show it before mitigations).

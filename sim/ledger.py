@@ -21,6 +21,8 @@ from sim.money import MAX_PENCE, Pence
 SOURCE = 0
 RESERVE = 1
 DEFICIT = 2
+#: Index of the first budget account (budgets follow the three system accounts).
+BUDGET_BASE = 3
 #: Pseudo-account for money arriving from NHS England (not held in the ledger).
 EXTERNAL = -1
 
@@ -58,23 +60,30 @@ class Ledger:
 
     @classmethod
     def for_system(
-        cls, replications: int, place_names: tuple[str, ...], sector_names: tuple[str, ...]
+        cls,
+        replication_ids: npt.NDArray[np.int64],
+        place_names: tuple[str, ...],
+        sector_names: tuple[str, ...],
     ) -> Ledger:
         """A ledger with the standard accounts for a system's places and sectors."""
         names = ["allocation source", "contingency reserve", "deficit"]
         names += [f"budget:{p}:{s}" for p in place_names for s in sector_names]
         names += [f"spend:{p}:{s}" for p in place_names for s in sector_names]
-        return cls(replications, len(place_names), len(sector_names), names)
+        ids = np.asarray(replication_ids, dtype=np.int64)
+        return cls(ids.size, len(place_names), len(sector_names), names, ids)
+
+    #: Replication index of each row (for diagnostics); row positions when not given.
+    replication_ids: npt.NDArray[np.int64] | None = None
 
     @property
     def budget_base(self) -> int:
         """Index of the first budget account."""
-        return 3
+        return BUDGET_BASE
 
     @property
     def spend_base(self) -> int:
         """Index of the first spend account."""
-        return 3 + self.places * self.sectors
+        return BUDGET_BASE + self.places * self.sectors
 
     def budget_accounts(self) -> npt.NDArray[np.int64]:
         """Budget account indices, shape (P, S)."""
@@ -160,8 +169,9 @@ class Ledger:
         bad = np.flatnonzero(total != self.allocated)
         if bad.size:
             r = int(bad[0])
+            rep = int(self.replication_ids[r]) if self.replication_ids is not None else r
             raise ConservationError(
-                f"conservation broken after {event} in month {month}: replication index {r} "
+                f"conservation broken after {event} in month {month}: replication {rep} "
                 f"holds+spent {int(total[r])} pence but was allocated {int(self.allocated[r])} "
                 f"({bad.size} replication(s) affected)"
             )

@@ -135,6 +135,8 @@ def _show(value: Any) -> str:
     """A parsed TOML value as written in TOML (``true``, ``'text'``, ``2027-04-01``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))  # 1e12 reads as 1000000000000, not 1000000000000.0
     if isinstance(value, int | float | str):
         return repr(value)
     if isinstance(value, datetime.date | datetime.time):
@@ -165,7 +167,7 @@ def _reason(err: ErrorDetails) -> str:
             "less_than": "<",
             "less_than_equal": "<=",
         }[kind]
-        limit = next(iter(ctx.values()))
+        limit = _show(next(iter(ctx.values())))
         return f"must be {op} {limit}, got {got}"
     if kind in _TYPE_ERRORS:
         return f"must be {_TYPE_ERRORS[kind]}, got {got}"
@@ -267,4 +269,5 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def _safe_name(stem: str) -> str:
-    return "".join(c if c.isalnum() or c in "_.-" else "_" for c in stem) or "scenario"
+    name = "".join(c if c.isalnum() or c in "_.-" else "_" for c in stem).lstrip(".-")
+    return name or "scenario"

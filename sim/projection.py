@@ -39,16 +39,23 @@ def project_capped_simplex(y: Floats, total: Floats, lo: Floats, hi: Floats) -> 
     # Rows whose proposal already meets the bounds and the total are their own projection.
     inside = (yy >= ll).all(axis=1) & (yy <= hh).all(axis=1)
     todo = np.flatnonzero(~(inside & (np.abs(yy.sum(axis=1) - t) <= 1e-12 * np.maximum(1.0, t))))
-    if todo.size:
-        x[todo] = _project_rows(yy[todo], t[todo], ll[todo], hh[todo])
+    # Rows where no upper bound can bind take the cheaper search; the choice is made row by
+    # row, so a row's result never depends on the other rows in the call.
+    lower_only = (hh[todo] >= t[todo, None]).all(axis=1)
+    for rows, only_lower in ((todo[lower_only], True), (todo[~lower_only], False)):
+        if rows.size:
+            x[rows] = _project_rows(yy[rows], t[rows], ll[rows], hh[rows], only_lower)
     out: Floats = x.reshape(shape)
     return out
 
 
-def _project_rows(yy: Floats, t: Floats, ll: Floats, hh: Floats) -> Floats:
-    """The projection for 2-D inputs, by exact search over the breakpoints of the clipped sum."""
+def _project_rows(yy: Floats, t: Floats, ll: Floats, hh: Floats, lower_only: bool) -> Floats:
+    """The projection for 2-D inputs, by exact search over the breakpoints of the clipped sum.
+
+    With ``lower_only`` (no part's upper bound can bind, as a part never exceeds the total)
+    only the lower bounds' breakpoints are searched.
+    """
     k = yy.shape[1]
-    lower_only = bool((hh >= t[:, None]).all())
     if lower_only:
         # No upper bound can bind (a part never exceeds the total): only lower breakpoints.
         breaks = np.sort(yy - ll, axis=1)

@@ -98,6 +98,18 @@ def _default(field: FieldInfo) -> str:
     return f"`{json.dumps(value)}`"
 
 
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file (the model's schema plus the file-only ``extends``)."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "title": "Extends",
+        "description": "Parent scenario file, relative to this file; this file gives only what "
+        "differs (tables merge key by key, arrays are replaced whole, name is not inherited).",
+    }
+    return schema
+
+
 def render() -> str:
     """The generated part of ``docs/scenarios.md``."""
     lines = [BEGIN, ""]

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.calendar import Calendar
-from sim.ledger import Entry
+from sim.ledger import BUDGET_BASE, Entry
 from sim.money import Pence
 from sim.scenario import Scenario
 from sim.spill_over import spill_in, spill_weights
@@ -243,7 +243,7 @@ class Results:
         """In-year transfers between budgets, into and out of each budget, by month."""
         t = self.transfers()
         r, m, p, s = shape
-        first, last = 3, 3 + p * s
+        first, last = BUDGET_BASE, BUDGET_BASE + p * s
         rows = (t.source >= first) & (t.source < last) & (t.target >= first) & (t.target < last)
         rep = np.searchsorted(self.replications, t.replication[rows])
         t_in = np.zeros((r, m, p * s), dtype=np.int64)
@@ -263,12 +263,6 @@ class Results:
             tables = [TransferTable.from_journal(j, reps) for j, reps in self.journals]
             self._transfers = tables[0] if len(tables) == 1 else TransferTable.concat(tables)
         return self._transfers
-
-    def account_kinds(self) -> list[str]:
-        """Sector kind of each account ("" for system accounts)."""
-        p, s = len(self.place_names), len(self.sector_names)
-        kinds = ["", "", ""] + list(self.sector_kinds) * p * 2
-        return kinds[: 3 + 2 * p * s]
 
     @staticmethod
     def concat(parts: list[Results]) -> Results:

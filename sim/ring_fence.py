@@ -91,7 +91,6 @@ class Plan:
     """An annual plan: budgets, the lower bounds they met, and which rules bound or fell short."""
 
     budgets: Pence
-    lower: Pence
     #: Each rule forced money into a budget in scope, per replication, shape (R, n_rules).
     bound: Bools
     #: Each rule had to be relaxed because earlier rules left too little, shape (R, n_rules).
@@ -156,10 +155,10 @@ def annual_plan(
         lo = cand
     hi = np.broadcast_to(total[:, :, None], (r, p, s))
     budgets = allocate(proposal, total, lo, hi)
-    # A rule binds when it forces at least a penny into a budget (not mere rounding).
-    forced = (proposal[None] < rule_lower - 0.5) & (rule_lower > 0)
+    # A rule binds when it forces money into a budget beyond rounding the proposal up.
+    forced = (rule_lower > np.ceil(proposal[None] - 1e-6)) & (rule_lower > 0)
     bound: Bools = np.asarray(forced.any(axis=(2, 3)).T)
-    return Plan(budgets=budgets, lower=lo, bound=bound, shortfall=shortfall, rule_lower=rule_lower)
+    return Plan(budgets=budgets, bound=bound, shortfall=shortfall, rule_lower=rule_lower)
 
 
 def transfer_capacity(

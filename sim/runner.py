@@ -27,7 +27,9 @@ def run(
         chunk_size: run at most this many replications at once (bounds memory); the
             results are identical for any chunk size.
         check: verify conservation of money after every event (on by default).
-        progress: called as ``progress(months_done, months_total)`` during each chunk.
+        progress: called as ``progress(done, total)`` in chunk-months as the run goes on.
+
+    Results are ordered by replication index, however the indices were given.
     """
     reps = np.asarray(
         list(range(scenario.replications)) if replications is None else list(replications),
@@ -37,9 +39,17 @@ def run(
         raise ValueError("run: no replications requested")
     if np.unique(reps).size != reps.size or np.any(reps < 0):
         raise ValueError("run: replication indices must be distinct and non-negative")
+    reps = np.sort(reps)
     size = reps.size if chunk_size is None else max(1, chunk_size)
-    parts = [
-        Engine(scenario, reps[i : i + size], check, progress).run()
-        for i in range(0, reps.size, size)
-    ]
+    starts = range(0, reps.size, size)
+    months = 12 * scenario.horizon_years
+    parts = []
+    for k, i in enumerate(starts):
+        # Report progress over the whole run, not chunk by chunk.
+        chunk_progress = (
+            None
+            if progress is None
+            else (lambda done, _t, k=k: progress(k * months + done, len(starts) * months))
+        )
+        parts.append(Engine(scenario, reps[i : i + size], check, chunk_progress).run())
     return Results.concat(parts)

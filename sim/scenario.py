@@ -21,6 +21,8 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from sim.calendar import MONTH_PATTERN
+
 SectorKind = Literal["primary", "secondary", "community", "mental_health", "other"]
 Spending = Literal["capped", "demand_led"]
 Constituency = Literal[
@@ -76,10 +78,16 @@ class Between:
         return out
 
 
-def _month(v: str) -> str:
-    import re
+def _thousandths(v: float) -> float:
+    if abs(v * 1000 - round(v * 1000)) > 1e-6:
+        raise PydanticCustomError(
+            "thousandths", "must be a multiple of 0.001, got {got}", {"got": _fmt(v)}
+        )
+    return v
 
-    m = re.match(r"^(\d{4})-(\d{2})$", v)
+
+def _month(v: str) -> str:
+    m = MONTH_PATTERN.match(v)
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise PydanticCustomError(
             "month", "must be a month like '2027-04', got {got!r}", {"got": v}
@@ -103,7 +111,9 @@ class Strict(BaseModel):
 class Allocation(Strict):
     """The money the ICB receives from NHS England."""
 
-    initial_gbp_m: Annotated[float, Field(gt=0, description="First-year allocation, £ million.")]
+    initial_gbp_m: Annotated[
+        float, Field(gt=0, le=10_000_000, description="First-year allocation, £ million.")
+    ]
     growth_rate: Annotated[float, Between(-0.5, 0.5)] = Field(
         0.04, description="Mean nominal growth of the allocation per year (fraction)."
     )
@@ -139,7 +149,9 @@ class Sector(Strict):
         "spend the need, the excess is an overspend."
     )
     need_ratio: Annotated[float, Between(0.0, 5.0)] = Field(
-        1.0, description="First-year need as a multiple of the first-year budget."
+        1.0,
+        description="First-year need as a multiple of the sector's share of the first-year "
+        "allocation (before the contingency reserve is held back).",
     )
     need_growth: Annotated[float, Between(-0.5, 0.5)] = Field(
         0.02, description="Real growth of need per year (fraction), on top of inflation."
@@ -217,7 +229,11 @@ class Member(Strict):
 
     name: Name = Field(description="Member name or title, unique on the board.")
     constituency: Constituency = Field(description="Whom the member comes from; sets their stance.")
-    weight: Annotated[float, Field(gt=0, le=100, description="Vote weight.")] = 1.0
+    weight: Annotated[
+        float,
+        Field(gt=0, le=100, description="Vote weight (counted in thousandths of a vote)."),
+        AfterValidator(_thousandths),
+    ] = 1.0
     voting: bool = Field(True, description="Whether the member votes (false: participant only).")
 
 
@@ -301,7 +317,9 @@ class RingFence(Strict):
 class Scenario(Strict):
     """A complete scenario: the ICB's money, sectors, places, board and ring-fences."""
 
-    name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")] = Field(
+    name: Annotated[
+        str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+    ] = Field(
         "scenario",
         description="Scenario name; names the output directory (defaults to the file name).",
     )

@@ -48,10 +48,6 @@ class System:
         """Number of sectors."""
         return len(self.sector_names)
 
-    def kind_mask(self, kind: str) -> Bools:
-        """Sectors of a kind, shape (S,)."""
-        return np.array([k == kind for k in self.sector_kinds], dtype=bool)
-
 
 def compile_system(scenario: Scenario) -> System:
     """Arrays for the engine from a validated scenario."""
