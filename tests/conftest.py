@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 settings.register_profile(
     "default",
-    max_examples=20,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

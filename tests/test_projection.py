@@ -86,3 +86,37 @@ def test_allocate_in_pence_respects_every_bound(k: int, data: st.DataObject) -> 
     assert x.dtype == np.int64
     assert x.sum() == total
     assert (x >= lo).all() and (x <= hi).all()
+
+
+def test_lower_bound_only_rows_match_a_numerical_optimiser() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        k = 6
+        y = rng.normal(0, 10, k)
+        lo = rng.uniform(0, 3, k)
+        t = float(lo.sum() + rng.uniform(0, 20))
+        hi = np.full(k, t + 1.0)  # no part can reach its upper bound
+        x = project_capped_simplex(y, np.array(t), lo, hi)
+        ref = minimize(
+            lambda z, y=y: ((z - y) ** 2).sum(),
+            x0=lo + (t - lo.sum()) / k,
+            bounds=list(zip(lo, hi, strict=True)),
+            constraints=[{"type": "eq", "fun": lambda z, t=t: z.sum() - t}],
+            method="SLSQP",
+            options={"ftol": 1e-12, "maxiter": 500},
+        )
+        np.testing.assert_allclose(x, ref.x, atol=1e-4)
+
+
+def test_a_row_gives_the_same_pence_whatever_rows_share_the_call() -> None:
+    rng = np.random.default_rng(3)
+    k, n = 5, 200
+    lo = rng.integers(0, 10**9, size=(n, k))
+    hi = lo + rng.integers(0, 10**9, size=(n, k))
+    hi[::2] = 10**12  # half the rows can never reach an upper bound
+    total = lo.sum(axis=1) + rng.integers(0, 10**9, size=n) % (hi - lo).sum(axis=1)
+    proposal = rng.uniform(0, 10**9, size=(n, k))
+    together = allocate(proposal, total, lo, hi)
+    for i in range(0, n, 17):
+        alone = allocate(proposal[i : i + 1], total[i : i + 1], lo[i : i + 1], hi[i : i + 1])
+        np.testing.assert_array_equal(alone[0], together[i])

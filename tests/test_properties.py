@@ -106,3 +106,13 @@ def test_horizon_extension_keeps_earlier_years(baseline: Scenario) -> None:
     short = run(baseline.model_copy(update={"horizon_years": 2}), replications=range(4))
     long = run(baseline.model_copy(update={"horizon_years": 3}), replications=range(4))
     np.testing.assert_array_equal(short.series["need"], long.series["need"][:, :24])
+
+
+def test_any_subset_in_any_order_gives_the_same_replications(baseline: Scenario) -> None:
+    whole = run(baseline, replications=range(6))
+    part = run(baseline, replications=[4, 1, 3])
+    np.testing.assert_array_equal(part.replications, [1, 3, 4])
+    for k in whole.series:
+        np.testing.assert_array_equal(part.series[k], whole.series[k][[1, 3, 4]], err_msg=k)
+    t = part.transfers()
+    assert set(np.unique(t.replication)) == {1, 3, 4}
