@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from hypothesis import assume
 from hypothesis import strategies as st
 
 from sim.errors import ScenarioError
 from sim.loader import parse_scenario
-from sim.scenario import Scenario
+from sim.scenario import Constituency, Scenario, SectorKind
 
-KINDS = ["primary", "secondary", "community", "mental_health", "other"]
-CONSTITUENCIES = [
-    "chair",
-    "executive",
-    "non_executive",
-    "trust",
-    "primary_care",
-    "local_authority",
-    "mental_health",
-    "place",
-    "other",
-]
+KINDS: list[str] = list(get_args(SectorKind))
+CONSTITUENCIES: list[str] = list(get_args(Constituency))
 
 
 @st.composite

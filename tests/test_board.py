@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import get_args
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.board import compile_board
-from sim.scenario import Board, Member
+from sim.scenario import Board, Constituency, Member
 
-CONSTITUENCIES = [
-    "executive",
-    "non_executive",
-    "trust",
-    "primary_care",
-    "local_authority",
-    "mental_health",
-]
+# Every constituency but the chair (a board has at most one).
+CONSTITUENCIES = [c for c in get_args(Constituency) if c != "chair"]
 
 
 def board(constituencies: list[str], rule: str = "simple_majority", **kw: object) -> Board:
