@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from sim.calendar import Calendar
 from sim.scenario import DEFAULT_STANCE, Board, Constituency
 
 Floats = npt.NDArray[np.float64]
@@ -36,6 +37,8 @@ class Decision:
     pivot: Ints
     #: Whether enough voting weight was present, shape (R,).
     quorate: Bools
+    #: Whether every present voting member accepted the amount (consensus), shape (R,).
+    consensus: Bools
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,46 @@ class CompiledBoard:
     quorum: float
     casting_vote: bool
     absence_probability: float
+    #: Place each member represents ("" for none).
+    places: tuple[str, ...]
+    #: First and last month (inclusive) each member sits on the board.
+    start: Ints
+    until: Ints
+    #: Column of the attendance draws each member uses: members ranked by what they are
+    #: (constituency, weight, voting, place), so relabelling or reordering members changes
+    #: nothing; identical members are interchangeable.
+    slots: Ints
 
     @property
     def size(self) -> int:
         """Number of members (voting or not)."""
         return len(self.names)
+
+    def seated(self, month: int) -> Bools:
+        """Members on the board in a month, shape (n,)."""
+        out: Bools = (self.start <= month) & (month <= self.until)
+        return out
+
+    def subset(self, members: Ints) -> CompiledBoard:
+        """The committee formed by some members (same rule, quorum and casting vote)."""
+        keep = [int(i) for i in members]
+        chair = keep.index(self.chair) if self.chair in keep else -1
+        return CompiledBoard(
+            names=tuple(self.names[i] for i in keep),
+            constituencies=tuple(self.constituencies[i] for i in keep),
+            weight_units=self.weight_units[keep],
+            voting=self.voting[keep],
+            stance=self.stance[keep],
+            chair=chair,
+            rule=self.rule,
+            quorum=self.quorum,
+            casting_vote=self.casting_vote,
+            absence_probability=self.absence_probability,
+            places=tuple(self.places[i] for i in keep),
+            start=self.start[keep],
+            until=self.until[keep],
+            slots=self.slots[keep],
+        )
 
     def decide(self, present: Bools) -> Decision:
         """Decide the fraction of the forecast overspend to move.
@@ -65,14 +103,15 @@ class CompiledBoard:
         Args:
             present: members attending, shape (R, n).
         """
-        if present.shape[0] > 1 and present.all():
-            # Everyone attends everywhere: one decision serves every replication.
+        if present.shape[0] > 1 and (present == present[:1]).all():
+            # The same members attend everywhere: one decision serves every replication.
             one = self.decide(present[:1])
             r = present.shape[0]
             return Decision(
                 cover=np.repeat(one.cover, r),
                 pivot=np.repeat(one.pivot, r),
                 quorate=np.repeat(one.quorate, r),
+                consensus=np.repeat(one.consensus, r),
             )
         voters = present & self.voting[None, :]
         # Weights are counted in integer thousandths, so every comparison below is exact.
@@ -106,19 +145,28 @@ class CompiledBoard:
         # The pivot is the first present voting member holding the decisive stance.
         decisive = voters & (self.stance[None, :] == cover[:, None])
         pivot = np.where(any_pass, np.argmax(decisive, axis=1), -1)
-        return Decision(cover=cover, pivot=pivot.astype(np.int64), quorate=quorate)
+        # Consensus: the least willing present voter accepts the amount too.
+        least = np.where(voters, self.stance[None, :], np.inf).min(axis=1)
+        consensus = any_pass & (least >= cover)
+        return Decision(
+            cover=cover, pivot=pivot.astype(np.int64), quorate=quorate, consensus=consensus
+        )
 
     def attendance(self, uniforms: Floats) -> Bools:
-        """Members present at a meeting from attendance uniforms of shape (R, >= n)."""
-        present: Bools = uniforms[:, : self.size] >= self.absence_probability
+        """Members present at a meeting from attendance uniforms of shape (R, >= slots)."""
+        present: Bools = uniforms[:, self.slots] >= self.absence_probability
         return present
 
 
-def compile_board(board: Board) -> CompiledBoard:
-    """Arrays for a validated board."""
+def compile_board(board: Board, calendar: Calendar) -> CompiledBoard:
+    """Arrays for a validated board (the compact seats expanded into members)."""
     stance: dict[Constituency, float] = {**DEFAULT_STANCE, **board.stance}
-    members = board.members
+    members = board.all_members()
     chair = next((i for i, m in enumerate(members) if m.constituency == "chair" and m.voting), -1)
+    what = [(m.constituency, -m.weight, not m.voting, m.place or "") for m in members]
+    ranked = sorted(range(len(members)), key=lambda i: what[i])
+    slots = np.empty(len(members), dtype=np.int64)
+    slots[ranked] = np.arange(len(members))
     return CompiledBoard(
         names=tuple(m.name for m in members),
         constituencies=tuple(m.constituency for m in members),
@@ -130,4 +178,13 @@ def compile_board(board: Board) -> CompiledBoard:
         quorum=board.quorum,
         casting_vote=board.casting_vote,
         absence_probability=board.absence_probability,
+        places=tuple(m.place or "" for m in members),
+        start=np.array(
+            [calendar.month_index(m.start) if m.start else 0 for m in members], dtype=np.int64
+        ),
+        until=np.array(
+            [calendar.month_index(m.until) if m.until else calendar.months - 1 for m in members],
+            dtype=np.int64,
+        ),
+        slots=slots,
     )

@@ -9,7 +9,7 @@ from sim.calendar import Calendar
 from sim.errors import Problem
 from sim.money import MAX_PENCE, pounds_m_to_pence
 from sim.need import NEED_CAP
-from sim.scenario import Scenario
+from sim.scenario import MAX_MEMBERS, Scenario
 
 #: Largest standard deviation of the log-noise in need (noise_sd x intensity): beyond it the
 #: cap on need (20 times trend) would pull average need visibly below its trend.
@@ -48,15 +48,8 @@ def check_consistency(sc: Scenario) -> list[Problem]:
         for i, p in enumerate(sc.places)
         if p.name == "all"
     ]
-    problems += _duplicates((m.name for m in sc.board.members), "board.members", "member")
     problems += _duplicates((r.name for r in sc.ring_fences), "ring_fences", "ring-fence")
-    if not any(m.voting for m in sc.board.members):
-        problems.append(Problem("board.members", "at least one member must vote"))
-    chairs = [i for i, m in enumerate(sc.board.members) if m.constituency == "chair"]
-    if len(chairs) > 1:
-        problems.append(
-            Problem(f"board.members[{chairs[1]}].constituency", "a board has only one chair")
-        )
+    problems += _check_board_and_places(sc)
     kinds: set[str] = {s.kind for s in sc.sectors}
     if sc.spill_over.to_kind in sc.spill_over.from_kinds:
         problems.append(
@@ -110,21 +103,93 @@ def _check_rules(sc: Scenario, kinds: set[str]) -> list[Problem]:
                 out.append(Problem(f"{at}.{param}", f"required for rule {rf.rule!r}"))
             elif param != needed and given:
                 out.append(Problem(f"{at}.{param}", f"not used by rule {rf.rule!r}"))
-        months = {}
-        for param, text in (("from", rf.start), ("until", rf.until)):
-            if text is None:
-                continue
-            m = cal.month_index(text)
-            months[param] = m
-            if not 0 <= m < cal.months:
+        out += _check_dates(cal, at, rf.start, rf.until)
+    return out
+
+
+def _check_dates(cal: Calendar, at: str, start: str | None, until: str | None) -> list[Problem]:
+    """``from``/``until`` months inside the horizon and in order."""
+    out = []
+    months = {}
+    for param, text in (("from", start), ("until", until)):
+        if text is None:
+            continue
+        m = cal.month_index(text)
+        months[param] = m
+        if not 0 <= m < cal.months:
+            out.append(
+                Problem(
+                    f"{at}.{param}",
+                    f"{text} is outside the horizon ({cal.label(0)} to {cal.last_month_label})",
+                )
+            )
+    if len(months) == 2 and months["from"] > months["until"]:
+        out.append(Problem(f"{at}.until", f"{until} is before 'from' ({start})"))
+    return out
+
+
+def _check_board_and_places(sc: Scenario) -> list[Problem]:
+    """Members (with seats expanded), their places and dates; place shares and consent."""
+    cal = Calendar(sc.start_year, sc.horizon_years)
+    members = sc.board.all_members()
+    out: list[Problem] = []
+    if len(members) > MAX_MEMBERS:
+        out.append(
+            Problem(
+                "board", f"at most {MAX_MEMBERS} members with seats included, got {len(members)}"
+            )
+        )
+    out += _duplicates((m.name for m in members), "board.members", "member")
+    if not any(m.voting for m in members):
+        out.append(Problem("board.members", "at least one member must vote"))
+    chairs = [i for i, m in enumerate(members) if m.constituency == "chair"]
+    if len(chairs) > 1:
+        out.append(
+            Problem(f"board.members[{chairs[1]}].constituency", "a board has only one chair")
+        )
+    places = {p.name for p in sc.places}
+    for i, m in enumerate(sc.board.members):
+        if m.place is not None and m.place not in places:
+            out.append(Problem(f"board.members[{i}].place", f"no place named {m.place!r}"))
+        out += _check_dates(cal, f"board.members[{i}]", m.start, m.until)
+    out += _check_dates(cal, "plan", sc.plan.start, None)
+    given = [p.current_share is not None for p in sc.places]
+    if any(given) and not all(given):
+        out.append(Problem("places", "give current_share for every place or for none"))
+    elif all(given):
+        total = sum(p.current_share or 0.0 for p in sc.places)
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            out.append(Problem("places", f"current_share must sum to 1, got {total:.6g}"))
+    community = sum(s.share for s in sc.sectors if s.kind == "community")
+    weights = [p.population * p.need_index for p in sc.places]
+    for i, p in enumerate(sc.places):
+        if p.delegated and not any(m.place == p.name and m.voting for m in members):
+            out.append(
+                Problem(
+                    f"places[{i}].delegated",
+                    f"no voting member represents {p.name!r} (member.place)",
+                )
+            )
+        if p.pooled_gbp_m > 0:
+            share = p.current_share if p.current_share is not None else weights[i] / sum(weights)
+            budget = (
+                sc.allocation.initial_gbp_m
+                * (1 - sc.allocation.contingency_share)
+                * share
+                * community
+            )
+            if community == 0:
+                out.append(
+                    Problem(f"places[{i}].pooled_gbp_m", "no sector of kind 'community' to hold it")
+                )
+            elif p.pooled_gbp_m > budget:
                 out.append(
                     Problem(
-                        f"{at}.{param}",
-                        f"{text} is outside the horizon ({cal.label(0)} to {cal.last_month_label})",
+                        f"places[{i}].pooled_gbp_m",
+                        f"more than the place's first-year community budget (£{budget:,.1f}m), "
+                        f"got {p.pooled_gbp_m:g}",
                     )
                 )
-        if len(months) == 2 and months["from"] > months["until"]:
-            out.append(Problem(f"{at}.until", f"{rf.until} is before 'from' ({rf.start})"))
     return out
 
 

@@ -18,6 +18,7 @@ import simpy
 
 from sim import ledger as accounts
 from sim.board import compile_board
+from sim.calendar import Calendar
 from sim.ledger import Ledger
 from sim.money import Pence, split
 from sim.need import simulate_environment
@@ -48,7 +49,9 @@ class Engine:
         self.scenario = scenario
         self.system = compile_system(scenario)
         self.rules = compile_rules(scenario, self.system)
-        self.board = compile_board(scenario.board)
+        self.board = compile_board(
+            scenario.board, Calendar(scenario.start_year, scenario.horizon_years)
+        )
         self.replications = np.asarray(replications, dtype=np.int64)
         self.check_conservation = check
         self.progress = progress
@@ -180,7 +183,7 @@ class Engine:
             accounts.SOURCE, accounts.RESERVE, topup, month, True, "contingency reserve top-up"
         )
         money = self.allocation - topup
-        weights = np.broadcast_to(sys_.place_weights, (len(money), sys_.places))
+        weights = np.broadcast_to(sys_.place_shares[y], (len(money), sys_.places))
         totals = split(money, weights)
         if self.history.prev_plan is None:
             proposal: npt.NDArray[np.float64] = totals[:, :, None] * sys_.shares[None, None, :]

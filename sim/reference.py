@@ -19,6 +19,7 @@ from sim.scenario import (
     Board,
     Member,
     Place,
+    Plan,
     Pressure,
     RingFence,
     Scenario,
@@ -37,6 +38,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[board]", Board),
     ("[[board.members]]", Member),
     ("[[ring_fences]]", RingFence),
+    ("[plan]", Plan),
 ]
 BEGIN = "<!-- BEGIN GENERATED REFERENCE (python -m sim schema --markdown) -->"
 END = "<!-- END GENERATED REFERENCE -->"

@@ -201,7 +201,6 @@ def check_feasibility(scenario: Scenario) -> list[Problem]:
         return []
     a = scenario.allocation
     growth = 1.0 + a.growth_rate - 3.0 * a.growth_sd
-    weights = system.place_weights[None, :]
     prev_plan: Pence | None = None
     prev_total: Pence | None = None
     base: Pence | None = None
@@ -210,7 +209,7 @@ def check_feasibility(scenario: Scenario) -> list[Problem]:
         if y:
             allocation *= growth
         money = np.array([int(allocation * (1.0 - a.contingency_share))], dtype=np.int64)
-        total = split(money, weights)
+        total = split(money, system.place_shares[y][None, :])
         if prev_plan is None:
             proposal = total[:, :, None] * system.shares[None, None, :]
         else:

@@ -127,6 +127,11 @@ class Allocation(Strict):
         description="Annual price inflation of NHS costs (fraction); drives need and "
         "real-terms floors.",
     )
+    pace_of_change: Annotated[float, Between(0.0, 1.0)] = Field(
+        1.0,
+        description="Fraction of each place's distance from its fair share closed each year "
+        "(1 = at fair share from the first year).",
+    )
     contingency_share: Annotated[float, Between(0.0, 0.2)] = Field(
         0.005,
         description="Contingency reserve the ICB holds back each year (fraction of the "
@@ -187,6 +192,27 @@ class Place(Strict):
     need_index: Annotated[float, Between(0.1, 10.0)] = Field(
         1.0, description="Relative need per head (1 = ICB average); weights the place's fair share."
     )
+    current_share: Annotated[float, Between(0.0, 1.0)] | None = Field(
+        None,
+        description="The place's share of the ICB's allocation today (fraction); the split moves "
+        "from it towards the fair share at allocation.pace_of_change. Default: the fair share.",
+    )
+    delegated: bool = Field(
+        False,
+        description="The place's budgets are delegated: its in-year support is decided by the "
+        "members who represent the place (member.place), not the whole board.",
+    )
+    pooled_gbp_m: Annotated[float, Between(0.0, 100_000.0)] = Field(
+        0.0,
+        description="Money pooled with the council each year (Better Care Fund, section 75), "
+        "£ million, held in the place's community budget; it moves in-year only with the "
+        "consent of the place's local-authority partner.",
+    )
+    red_line: bool = Field(
+        False,
+        description="Council red line: the place's share of the allocation may not fall "
+        "without its local-authority partner's consent (which it does not give).",
+    )
 
 
 class SpillOver(Strict):
@@ -235,9 +261,30 @@ class Member(Strict):
         AfterValidator(_thousandths),
     ] = 1.0
     voting: bool = Field(True, description="Whether the member votes (false: participant only).")
+    role: str = Field("", max_length=120, description="Role or title, for reports (free text).")
+    place: Name | None = Field(
+        None,
+        description="The place the member represents (place members, local-authority "
+        "partners); they decide in-year support in that place if its budget is delegated.",
+    )
+    start: Month | None = Field(
+        None, alias="from", description="First month the member sits on the board (YYYY-MM)."
+    )
+    until: Month | None = Field(
+        None, description="Last month the member sits on the board (YYYY-MM)."
+    )
 
 
 _SPILL_FROM: tuple[SectorKind, ...] = ("primary", "community")
+
+#: Default tilts of each constituency's ideal plan shares (ASSUMPTION, docs/governance.md).
+DEFAULT_PLAN_TILT: dict[Constituency, dict[SectorKind, float]] = {
+    "trust": {"secondary": 0.5},
+    "primary_care": {"primary": 0.5},
+    "local_authority": {"community": 0.5},
+    "mental_health": {"mental_health": 0.5},
+    "place": {"community": 0.25, "primary": 0.25},
+}
 
 DEFAULT_STANCE: dict[Constituency, float] = {
     "chair": 0.5,
@@ -255,8 +302,13 @@ DEFAULT_STANCE: dict[Constituency, float] = {
 class Board(Strict):
     """The ICB board that decides in-year transfers by vote."""
 
-    members: Annotated[list[Member], Field(min_length=1, max_length=MAX_MEMBERS)] = Field(
-        description="Board members (voting and non-voting)."
+    members: Annotated[list[Member], Field(max_length=MAX_MEMBERS)] = Field(
+        default_factory=list, description="Board members (voting and non-voting)."
+    )
+    seats: dict[Constituency, Annotated[int, Field(ge=0, le=MAX_MEMBERS)]] = Field(
+        default_factory=dict,
+        description="Compact composition: voting seats per constituency, added to `members` "
+        "as members named after their constituency (e.g. 'trust 2').",
     )
     rule: VotingRule = Field("consensus_then_majority", description="Voting rule for transfers.")
     quorum: Fraction = Field(
@@ -282,6 +334,35 @@ class Board(Strict):
         description="Ideal in-year support per constituency, as a fraction of secondary care's "
         "underlying forecast overspend (0 = move nothing, 1 = cover it all). Missing "
         "constituencies take the defaults.",
+    )
+    plan_tilt: dict[Constituency, dict[SectorKind, Annotated[float, Field(ge=-0.9, le=5)]]] = Field(
+        default_factory=lambda: {c: dict(t) for c, t in DEFAULT_PLAN_TILT.items()},
+        description="How each constituency would tilt the annual plan's growth money: its "
+        "ideal share for a sector is the sector's first-year share times (1 + tilt for the "
+        "sector's kind), renormalised. Missing constituencies take the defaults.",
+    )
+
+    def all_members(self) -> list[Member]:
+        """The members, with the compact `seats` expanded into named members."""
+        out = list(self.members)
+        for constituency, count in self.seats.items():
+            out += [
+                Member(name=f"{constituency} {i + 1}", constituency=constituency)
+                for i in range(count)
+            ]
+        return out
+
+
+class Plan(Strict):
+    """ICB priorities for the annual plan, applied on top of every member's own tilt."""
+
+    priorities: dict[SectorKind, Annotated[float, Field(ge=-0.9, le=5)]] = Field(
+        default_factory=dict,
+        description="Tilt of every member's ideal share by sector kind (e.g. a 'left shift': "
+        "community = 1.0 doubles every member's ideal community share of growth money).",
+    )
+    start: Month | None = Field(
+        None, alias="from", description="First month the priorities apply (YYYY-MM)."
     )
 
 
@@ -348,7 +429,8 @@ class Scenario(Strict):
     pressure: Pressure = Field(
         default_factory=Pressure, description="Pressure scales and triggers."
     )
-    board: Board = Field(description="The board deciding in-year transfers.")
+    board: Board = Field(description="The board deciding in-year transfers and the annual plan.")
+    plan: Plan = Field(default_factory=Plan, description="ICB priorities for the annual plan.")
     ring_fences: list[RingFence] = Field(
         default_factory=list, max_length=50, description="Ring-fencing rules, in priority order."
     )

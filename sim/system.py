@@ -9,6 +9,7 @@ import numpy.typing as npt
 
 from sim.calendar import Calendar
 from sim.money import pounds_m_to_pence
+from sim.place import place_shares
 from sim.scenario import Scenario
 
 Bools = npt.NDArray[np.bool_]
@@ -25,6 +26,9 @@ class System:
     sector_kinds: tuple[str, ...]
     #: Fair-share weight of each place (population x need index), shape (P,).
     place_weights: Floats
+    #: Share of the sector money each place receives each year (pace of change, red lines),
+    #: shape (Y, P).
+    place_shares: Floats
     #: First-year share of each sector, shape (S,).
     shares: Floats
     #: Capacity-capped sectors, shape (S,).
@@ -60,6 +64,7 @@ def compile_system(scenario: Scenario) -> System:
         place_weights=np.array(
             [p.population * p.need_index for p in scenario.places], dtype=np.float64
         ),
+        place_shares=place_shares(scenario),
         shares=np.array([s.share for s in scenario.sectors], dtype=np.float64),
         capped=np.array([s.spending == "capped" for s in scenario.sectors], dtype=bool),
         secondary=np.array([k == "secondary" for k in kinds], dtype=bool),

@@ -10,8 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.board import compile_board
+from sim.calendar import Calendar
 from sim.scenario import Board, Constituency, Member
 
+CAL = Calendar(2025, 5)
 # Every constituency but the chair (a board has at most one).
 CONSTITUENCIES = [c for c in get_args(Constituency) if c != "chair"]
 
@@ -22,7 +24,7 @@ def board(constituencies: list[str], rule: str = "simple_majority", **kw: object
 
 
 def cover(b: Board, present: list[bool] | None = None) -> float:
-    cb = compile_board(b)
+    cb = compile_board(b, CAL)
     pres = np.array([present if present is not None else [True] * cb.size])
     return float(cb.decide(pres).cover[0])
 
@@ -84,7 +86,7 @@ def test_adding_a_more_willing_member_never_lowers_the_amount(cons: list[str], r
     b = board(cons, rule)
     before = cover(b)
     for c in CONSTITUENCIES:
-        if compile_board(board([c])).stance[0] >= before:
+        if compile_board(board([c]), CAL).stance[0] >= before:
             assert cover(board([*cons, c], rule)) >= before - 1e-12
 
 
@@ -171,7 +173,7 @@ def test_decision_matches_an_exact_reference(
         quorum=float(quorum),
         casting_vote=casting,
     )
-    cb = compile_board(b)
+    cb = compile_board(b, CAL)
     present = [p for _, _, p in members]
     got = float(cb.decide(np.array([present])).cover[0])
     want = reference_cover(
