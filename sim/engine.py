@@ -20,7 +20,7 @@ from sim import ledger as accounts
 from sim.board import compile_board
 from sim.calendar import Calendar
 from sim.ledger import Ledger
-from sim.money import Pence, split
+from sim.money import Pence, pounds_m_to_pence, split
 from sim.need import simulate_environment
 from sim.projection import allocate
 from sim.randomness import ATTENDANCE, uniform_block
@@ -99,6 +99,25 @@ class Engine:
         self.bindings = np.zeros((r, n), dtype=np.int64)
         self.shortfalls = np.zeros((r, n), dtype=np.int64)
         self.meetings: list[MeetingTable] = []
+        # Delegated places: the members who represent each one decide its in-year support.
+        members_of = {
+            i: np.flatnonzero(np.array([pl == name for pl in self.board.places]))
+            for i, name in enumerate(sys_.place_names)
+        }
+        self.committees = {i: members_of[i] for i, pl in enumerate(scenario.places) if pl.delegated}
+        # Local-authority partners whose consent moves each place's pooled money.
+        la = np.array([c == "local_authority" for c in self.board.constituencies])
+        unplaced = np.array([pl == "" for pl in self.board.places])
+        self.council = {
+            i: np.flatnonzero(la & (unplaced | np.isin(np.arange(self.board.size), members_of[i])))
+            for i, pl in enumerate(scenario.places)
+            if pl.pooled_gbp_m > 0
+        }
+        # Pooled money per place and sector (pence a year), held in the community budgets.
+        community = sys_.shares * np.array([k == "community" for k in sys_.sector_kinds])
+        community = community / community.sum() if community.sum() > 0 else community
+        pooled = np.array([pounds_m_to_pence(pl.pooled_gbp_m) for pl in scenario.places])
+        self.pooled = np.floor(pooled[:, None] * community[None, :]).astype(np.int64)
         self.policy_log: list[tuple[int, str, str]] = []
 
     # -- calendar -----------------------------------------------------------------------------
@@ -260,28 +279,54 @@ class Engine:
         """The board decides an in-year transfer to secondary care where the meeting is held.
 
         Only the replications holding the meeting are computed (an extraordinary meeting is
-        usually held in a few); the others see no transfer.
+        usually held in a few); the others see no transfer. A delegated place's support is
+        decided by the members who represent it; pooled money moves only with the consent of
+        the place's local-authority partner.
         """
         r, p, _ = self.shape
         rows = np.flatnonzero(held)
         everyone = rows.size == r
         pick: slice | npt.NDArray[np.int64] = slice(None) if everyone else rows
         n = rows.size
+        seated = self.board.seated(m)[None, :]
         present = (
-            self.board.attendance(self.attendance[pick, m])
+            self.board.attendance(self.attendance[pick, m]) & seated
             if self.attendance is not None
-            else np.ones((n, self.board.size), dtype=bool)
+            else np.broadcast_to(seated, (n, self.board.size))
         )
         decision = self.board.decide(present)
+        cover = np.repeat(decision.cover[:, None], p, axis=1)
+        pivot = np.repeat(decision.pivot[:, None], p, axis=1)
+        quorate = np.repeat(decision.quorate[:, None], p, axis=1)
+        consensus = np.repeat(decision.consensus[:, None], p, axis=1)
+        for place, members in self.committees.items():
+            local = self.board.subset(members).decide(present[:, members])
+            cover[:, place] = local.cover
+            pivot[:, place] = np.where(local.pivot >= 0, members[np.maximum(local.pivot, 0)], -1)
+            quorate[:, place] = local.quorate
+            consensus[:, place] = local.consensus
         # The board agrees this year's total support as a fraction of the underlying forecast;
         # what it moves now is that total less the support already given this year.
         proposal = self.forecast[pick]
-        agreed = np.floor(decision.cover[:, None] * proposal).astype(np.int64)
+        agreed = np.floor(cover * proposal).astype(np.int64)
         wanted = np.maximum(0, agreed - self.support[pick])
+        # Pooled money still unspent this year is held back unless a present local-authority
+        # partner of the place supports the amount (its consent).
+        consent = np.zeros((n, p), dtype=bool)
+        for place, members in self.council.items():
+            agrees = present[:, members] & (
+                self.board.stance[members][None, :] >= cover[:, place : place + 1]
+            )
+            consent[:, place] = agrees.any(axis=1)
+        left_after = 11 - m % 12
+        hold = np.where(consent[:, :, None], 0, self.pooled[None, :, :] * left_after // 12)
         moving = np.flatnonzero(wanted.any(axis=1))
         moved = np.zeros((n, p), dtype=np.int64)
+        bound = np.zeros((n, len(self.rules)), dtype=bool)
         if moving.size:
-            moved[moving] = self._transfer(m, rows[moving], wanted[moving], extraordinary)
+            moved[moving], bound[moving] = self._transfer(
+                m, rows[moving], wanted[moving], hold[moving], extraordinary
+            )
         if extraordinary:
             self.extraordinary[rows] += 1
         self.meetings.append(
@@ -290,9 +335,13 @@ class Engine:
                 month=np.full(n, m, dtype=np.int64),
                 extraordinary=np.full(n, extraordinary),
                 proposal=proposal.copy(),
-                cover=decision.cover,
-                pivot=decision.pivot,
-                quorate=decision.quorate,
+                cover=cover,
+                pivot=pivot,
+                quorate=quorate,
+                consensus=consensus,
+                present=np.ascontiguousarray(present),
+                consent=consent,
+                bound=bound,
                 moved=moved,
             )
         )
@@ -303,11 +352,14 @@ class Engine:
         m: int,
         rows: npt.NDArray[np.int64],
         wanted: Pence,
+        hold: Pence,
         extraordinary: bool,
-    ) -> Pence:
+    ) -> tuple[Pence, npt.NDArray[np.bool_]]:
         """Move up to ``wanted`` pence per place to secondary care in the given replications.
 
-        Returns the pence moved in each place, shape (len(rows), P).
+        ``hold`` is money in each budget that may not move (pooled money without consent).
+        Returns the pence moved in each place, shape (len(rows), P), and which ring-fences
+        bound, shape (len(rows), n_rules).
         """
         sys_, led = self.system, self.ledger
         r, p, s = self.shape
@@ -319,7 +371,7 @@ class Engine:
         # Donors are the capacity-capped budgets outside secondary care: taking from a
         # demand-led budget would only move the overspend, not find money.
         donor = ~sys_.secondary & sys_.capped
-        available = np.where(donor[None, None, :], np.maximum(bal, 0), 0)
+        available = np.where(donor[None, None, :], np.maximum(bal - hold, 0), 0)
         limit, per_rule = transfer_capacity(self.rules, self.active, plan, self.moved_out[pick])
         capacity = np.minimum(available, limit)
         amount = np.minimum(wanted, capacity.sum(axis=2))
@@ -328,13 +380,15 @@ class Engine:
         eligible = np.where(capacity > 0, available, 0)
         share = eligible / np.maximum(eligible.sum(axis=2, keepdims=True), 1)
         taken = allocate(amount[:, :, None] * share, amount, np.zeros_like(capacity), capacity)
+        bound = np.zeros((n, len(self.rules)), dtype=bool)
         if self.rules:
             unconstrained = wanted[:, :, None] * (
                 available / np.maximum(available.sum(axis=2, keepdims=True), 1)
             )
             for k in range(len(self.rules)):
                 # A rule binds when it stops the board taking a budget's pro-rata share.
-                self.bindings[rows, k] += (per_rule[k] < unconstrained - 0.5).any(axis=(1, 2))
+                bound[:, k] = (per_rule[k] < unconstrained - 0.5).any(axis=(1, 2))
+            self.bindings[rows] += bound
         # Recipients: secondary sectors, in proportion to their own forecast overspend.
         left_after = 11 - m % 12
         secondary = sys_.secondary[None, None, :]
@@ -376,7 +430,7 @@ class Engine:
             self.year_in[m // 12][pick] += inn
             self.year_out[m // 12][pick] += out
             moved = out.sum(axis=2)
-        return moved
+        return moved, bound
 
     def _record(self, m: int) -> None:
         """Month-end balances of the system accounts (flows are stored as they happen)."""
@@ -446,21 +500,8 @@ class Engine:
             shortfalls=self.shortfalls,
             spill_total=self._spill_total.transpose(1, 0, 2),
             extraordinary_meetings=self.extraordinary,
-            meeting_parts=self.meetings or [_no_meetings(sys_.places)],
+            meeting_parts=self.meetings
+            or [MeetingTable.empty(sys_.places, self.board.size, len(self.rules))],
             journals=[(self.ledger.journal, self.replications)],
             policy_log=self.policy_log,
         )
-
-
-def _no_meetings(places: int) -> MeetingTable:
-    empty = np.zeros(0, dtype=np.int64)
-    return MeetingTable(
-        replication=empty,
-        month=empty,
-        extraordinary=np.zeros(0, dtype=bool),
-        proposal=np.zeros((0, places), dtype=np.int64),
-        cover=np.zeros(0),
-        pivot=empty,
-        quorate=np.zeros(0, dtype=bool),
-        moved=np.zeros((0, places), dtype=np.int64),
-    )

@@ -28,7 +28,10 @@ def place_shares(scenario: Scenario) -> Floats:
     """Share of the sector money each place receives in each year, shape (Y, P)."""
     target = fair_shares(scenario)
     current = np.array(
-        [p.current_share if p.current_share is not None else target[i] for i, p in enumerate(scenario.places)]
+        [
+            p.current_share if p.current_share is not None else target[i]
+            for i, p in enumerate(scenario.places)
+        ]
     )
     red = np.array([p.red_line for p in scenario.places])
     pace = scenario.allocation.pace_of_change

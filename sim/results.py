@@ -6,7 +6,7 @@ Shared by the CLI, the app and the tests. Money is int64 pence throughout; conve
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -25,18 +25,30 @@ Bools = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class MeetingTable:
-    """Board meetings held, one row per replication and meeting, ordered by replication."""
+    """Board meetings held, one row per replication and meeting, ordered by replication.
+
+    Per-place columns have shape (n, P): a delegated place is decided by its own members.
+    """
 
     replication: npt.NDArray[np.int64]
     month: npt.NDArray[np.int64]
     extraordinary: Bools
-    #: Forecast secondary-care overspend put to the board, pence, shape (n, P).
+    #: Underlying forecast secondary-care overspend put to the board, pence, shape (n, P).
     proposal: Pence
-    #: Fraction of the proposal agreed.
+    #: Fraction of the proposal agreed as this year's support, shape (n, P).
     cover: Floats
-    #: Index of the pivotal member (the least willing supporter), -1 if no decision.
+    #: Index of the pivotal member (the least willing supporter), -1 if none, shape (n, P).
     pivot: npt.NDArray[np.int64]
+    #: Whether enough voting weight was present, shape (n, P).
     quorate: Bools
+    #: Whether every present voter accepted the amount (no vote needed), shape (n, P).
+    consensus: Bools
+    #: Members present and seated, shape (n, members).
+    present: Bools
+    #: Whether the local-authority partner consented to moving pooled money, shape (n, P).
+    consent: Bools
+    #: Which ring-fences limited what the board could take, shape (n, n_rules).
+    bound: Bools
     #: Pence moved to secondary care in each place, shape (n, P).
     moved: Pence
 
@@ -44,24 +56,44 @@ class MeetingTable:
         return int(self.month.size)
 
     @staticmethod
+    def empty(places: int, members: int, rules: int) -> MeetingTable:
+        """A table with no meetings."""
+        z = np.zeros(0, dtype=np.int64)
+        return MeetingTable(
+            replication=z,
+            month=z,
+            extraordinary=np.zeros(0, dtype=bool),
+            proposal=np.zeros((0, places), dtype=np.int64),
+            cover=np.zeros((0, places)),
+            pivot=np.zeros((0, places), dtype=np.int64),
+            quorate=np.zeros((0, places), dtype=bool),
+            consensus=np.zeros((0, places), dtype=bool),
+            present=np.zeros((0, members), dtype=bool),
+            consent=np.zeros((0, places), dtype=bool),
+            bound=np.zeros((0, rules), dtype=bool),
+            moved=np.zeros((0, places), dtype=np.int64),
+        )
+
+    @staticmethod
     def concat(tables: list[MeetingTable]) -> MeetingTable:
         """Join tables (of meetings or chunks), stably ordered by replication."""
         rep = np.concatenate([t.replication for t in tables])
         order = np.argsort(rep, kind="stable")
+        joined = {
+            f.name: np.concatenate([getattr(t, f.name) for t in tables])[order]
+            for f in fields(MeetingTable)
+        }
+        return MeetingTable(**joined)
 
-        def join(name: str) -> Any:
-            return np.concatenate([getattr(t, name) for t in tables])[order]
-
-        return MeetingTable(
-            replication=rep[order],
-            month=join("month"),
-            extraordinary=join("extraordinary"),
-            proposal=join("proposal"),
-            cover=join("cover"),
-            pivot=join("pivot"),
-            quorate=join("quorate"),
-            moved=join("moved"),
-        )
+    def number(self) -> npt.NDArray[np.int64]:
+        """Each row's meeting number within its replication (1, 2, ...), in time order."""
+        out = np.ones(len(self), dtype=np.int64)
+        if len(self):
+            same = self.replication[1:] == self.replication[:-1]
+            run = np.concatenate([[0], np.cumsum(~same)])
+            starts = np.flatnonzero(np.concatenate([[True], ~same]))
+            out = np.arange(len(self)) - starts[run] + 1
+        return out
 
 
 @dataclass(frozen=True)
