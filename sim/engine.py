@@ -22,6 +22,7 @@ from sim.calendar import Calendar
 from sim.ledger import Ledger
 from sim.money import Pence, pounds_m_to_pence, split
 from sim.need import simulate_environment
+from sim.plan import compromise, plan_proposal
 from sim.projection import allocate
 from sim.randomness import ATTENDANCE, uniform_block
 from sim.results import MeetingTable, Results
@@ -99,6 +100,7 @@ class Engine:
         self.bindings = np.zeros((r, n), dtype=np.int64)
         self.shortfalls = np.zeros((r, n), dtype=np.int64)
         self.meetings: list[MeetingTable] = []
+        self.plan_shares: list[tuple[int, npt.NDArray[np.float64]]] = []
         # Delegated places: the members who represent each one decide its in-year support.
         members_of = {
             i: np.flatnonzero(np.array([pl == name for pl in self.board.places]))
@@ -207,12 +209,9 @@ class Engine:
         if self.history.prev_plan is None:
             proposal: npt.NDArray[np.float64] = totals[:, :, None] * sys_.shares[None, None, :]
         else:
-            baseline = (self.plan + self.recurrent_net).astype(np.float64)
-            base_sum = baseline.sum(axis=2, keepdims=True)
-            share = np.where(
-                base_sum > 0, baseline / np.where(base_sum > 0, base_sum, 1.0), sys_.shares
-            )
-            proposal = (totals[:, :, None] * share).astype(np.float64)
+            shares = compromise(self.board, sc, sys_, month)
+            self.plan_shares.append((month, shares))
+            proposal = plan_proposal(self.plan + self.recurrent_net, totals, shares)
         plan = annual_plan(self.rules, self.active, proposal, totals, self.history)
         led.transfer(
             accounts.SOURCE,
