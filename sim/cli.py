@@ -63,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", type=Path)
+    explain = sub.add_parser("explain", help="explain a board decision of a finished run")
+    explain.add_argument("run_dir", type=Path, help="the --out directory of the run")
+    explain.add_argument("--scenario", required=True, help="scenario name (its sub-directory)")
+    explain.add_argument("--replication", type=int, required=True, help="replication index")
+    explain.add_argument(
+        "--meeting", type=_positive, required=True, help="meeting number (1, 2, ...)"
+    )
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     schema.add_argument(
         "--markdown",
@@ -104,6 +111,7 @@ def _load_all(files: Sequence[Path], unique_names: bool = False) -> tuple[list[S
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from sim.output import write_run
+    from sim.power import format_power
     from sim.runner import run
     from sim.summary import format_table, summarise
 
@@ -127,6 +135,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             f"\n{sc.name}: {res.n} replications, seed {sc.seed}, {sc.horizon_years} years -> {path}"
         )
         print(format_table(summarise(res)))
+        for month, power in res.compositions:
+            print(f"\nBoard from {res.calendar.label(month)}. " + format_power(power))
     if invalid:
         return EXIT_INVALID
     return EXIT_FAILURE if failed else EXIT_OK
@@ -139,6 +149,37 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_INVALID if invalid else EXIT_OK
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    import pyarrow.parquet as pq
+
+    from sim.explain import NoSuchMeeting, explain
+    from sim.loader import parse_scenario
+
+    where = args.run_dir / args.scenario
+    manifest_path = where / "manifest.json"
+    if not manifest_path.exists():
+        print(
+            f"{display_path(where)}: no run of scenario {args.scenario!r} here (manifest.json missing)",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    manifest = json.loads(manifest_path.read_text())
+    scenario = parse_scenario(manifest["scenario"], display_path(manifest_path))
+    try:
+        text = explain(
+            scenario,
+            pq.read_table(where / "decisions.parquet"),
+            pq.read_table(where / "transfers.parquet"),
+            args.replication,
+            args.meeting,
+        )
+    except NoSuchMeeting as exc:
+        print(f"{display_path(where)}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(text)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -147,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "validate":
             return _cmd_validate(args)
+        if args.command == "explain":
+            return _cmd_explain(args)
         from sim.reference import json_schema, render
 
         print(render(), end="") if args.markdown else print(json.dumps(json_schema(), indent=2))

@@ -23,6 +23,7 @@ from sim.ledger import Ledger
 from sim.money import Pence, pounds_m_to_pence, split
 from sim.need import simulate_environment
 from sim.plan import compromise, plan_proposal
+from sim.power import VotingPower, board_power
 from sim.projection import allocate
 from sim.randomness import ATTENDANCE, uniform_block
 from sim.results import MeetingTable, Results
@@ -89,6 +90,7 @@ class Engine:
         self.spill_queue = np.zeros((r, lag, p), dtype=np.float64)
         self.spill_weights = spill_weights(sys_)
         self.active = [rule.active(0) for rule in self.rules]
+        self.seated = self.board.seated(0).copy()
         n = len(self.rules)
         self.plans = np.zeros((r, y, p, s), dtype=np.int64)
         self.year_in = np.zeros((y, r, p, s), dtype=np.int64)
@@ -101,6 +103,16 @@ class Engine:
         self.shortfalls = np.zeros((r, n), dtype=np.int64)
         self.meetings: list[MeetingTable] = []
         self.plan_shares: list[tuple[int, npt.NDArray[np.float64]]] = []
+        # Voting power of each composition the board has over the horizon (exact, cached).
+        self.compositions: list[tuple[int, VotingPower]] = []
+        last: tuple[bool, ...] | None = None
+        for month in range(m):
+            seated = self.board.seated(month)
+            if last != tuple(seated):
+                last = tuple(seated)
+                self.compositions.append(
+                    (month, board_power(self.board.subset(np.flatnonzero(seated))))
+                )
         # Delegated places: the members who represent each one decide its in-year support.
         members_of = {
             i: np.flatnonzero(np.array([pl == name for pl in self.board.places]))
@@ -138,16 +150,27 @@ class Engine:
         return env.timeout(month * TICKS + tick - env.now)
 
     def _policy(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
-        changes = []
+        """Dated events: ring-fences start and expire, members join and leave the board."""
+        last = self.system.calendar.months - 1
+        changes: list[tuple[int, str, int, bool]] = []
         for k, rule in enumerate(self.rules):
             if rule.start > 0:
-                changes.append((rule.start, k, True))
-            if rule.until < self.system.calendar.months - 1:
-                changes.append((rule.until + 1, k, False))
-        for month, k, on in sorted(changes):
+                changes.append((rule.start, "rule", k, True))
+            if rule.until < last:
+                changes.append((rule.until + 1, "rule", k, False))
+        for j in range(self.board.size):
+            if self.board.start[j] > 0:
+                changes.append((int(self.board.start[j]), "member", j, True))
+            if self.board.until[j] < last:
+                changes.append((int(self.board.until[j]) + 1, "member", j, False))
+        for month, what, k, on in sorted(changes):
             yield self._at(env, month, POLICY)
-            self.active[k] = on
-            self.policy_log.append((month, self.rules[k].name, "starts" if on else "expires"))
+            if what == "rule":
+                self.active[k] = on
+                self.policy_log.append((month, self.rules[k].name, "starts" if on else "expires"))
+            else:
+                self.seated[k] = on
+                self.policy_log.append((month, self.board.names[k], "joins" if on else "leaves"))
 
     def _years(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         for y in range(self.scenario.horizon_years):
@@ -209,7 +232,7 @@ class Engine:
         if self.history.prev_plan is None:
             proposal: npt.NDArray[np.float64] = totals[:, :, None] * sys_.shares[None, None, :]
         else:
-            shares = compromise(self.board, sc, sys_, month)
+            shares = compromise(self.board, self.seated, sc, sys_, month)
             self.plan_shares.append((month, shares))
             proposal = plan_proposal(self.plan + self.recurrent_net, totals, shares)
         plan = annual_plan(self.rules, self.active, proposal, totals, self.history)
@@ -287,7 +310,7 @@ class Engine:
         everyone = rows.size == r
         pick: slice | npt.NDArray[np.int64] = slice(None) if everyone else rows
         n = rows.size
-        seated = self.board.seated(m)[None, :]
+        seated = self.seated[None, :]
         present = (
             self.board.attendance(self.attendance[pick, m]) & seated
             if self.attendance is not None
@@ -335,6 +358,7 @@ class Engine:
                 extraordinary=np.full(n, extraordinary),
                 proposal=proposal.copy(),
                 cover=cover,
+                support_before=self.support[pick].copy(),
                 pivot=pivot,
                 quorate=quorate,
                 consensus=consensus,
@@ -503,4 +527,5 @@ class Engine:
             or [MeetingTable.empty(sys_.places, self.board.size, len(self.rules))],
             journals=[(self.ledger.journal, self.replications)],
             policy_log=self.policy_log,
+            compositions=self.compositions,
         )

@@ -24,7 +24,14 @@ from sim.results import Results
 from sim.scenario import Scenario
 from sim.summary import SummaryRow, summarise
 
-OUTPUT_FILES = ("manifest.json", "summary.csv", "timeseries.parquet", "transfers.parquet")
+OUTPUT_FILES = (
+    "manifest.json",
+    "summary.csv",
+    "timeseries.parquet",
+    "transfers.parquet",
+    "decisions.parquet",
+    "power.csv",
+)
 
 
 def scenario_document(scenario: Scenario) -> dict[str, Any]:
@@ -113,6 +120,100 @@ def transfers_table(res: Results) -> pa.Table:
     )
 
 
+def decisions_table(res: Results) -> pa.Table:
+    """One row per board meeting, replication and place: the proposal, the decision, why."""
+    mt = res.meetings
+    n, p = mt.proposal.shape
+    cal = res.calendar
+    names = [f"{m.name}" for m in res.scenario.board.all_members()]
+    rules = list(res.rule_names)
+    pooled = np.array([pl.pooled_gbp_m > 0 for pl in res.scenario.places])
+    delegated = np.array([pl.delegated for pl in res.scenario.places])
+    present = [[names[j] for j in np.flatnonzero(row)] for row in mt.present]
+    bound = [[rules[k] for k in np.flatnonzero(row)] for row in mt.bound]
+    pivot = np.where(mt.pivot >= 0, mt.pivot, len(names))
+    label = [*names, ""]
+    agreed = np.floor(mt.cover * mt.proposal).astype(np.int64)
+    rep = np.repeat(np.arange(n), p)
+    place = np.tile(np.arange(p), n)
+    return pa.table(
+        {
+            "replication": pa.array(mt.replication[rep], pa.int64()),
+            "meeting": pa.array(mt.number()[rep], pa.int32()),
+            "month": pa.array(mt.month[rep], pa.int16()),
+            "period": pa.array([cal.label(int(x)) for x in mt.month[rep]]),
+            "extraordinary": pa.array(mt.extraordinary[rep]),
+            "place": pa.array([res.place_names[i] for i in place]),
+            "delegated": pa.array(delegated[place]),
+            "proposal_pence": pa.array(mt.proposal.reshape(-1), pa.int64()),
+            "cover": pa.array(mt.cover.reshape(-1)),
+            "agreed_pence": pa.array(agreed.reshape(-1), pa.int64()),
+            "support_before_pence": pa.array(mt.support_before.reshape(-1), pa.int64()),
+            "moved_pence": pa.array(mt.moved.reshape(-1), pa.int64()),
+            "pivot": pa.array([label[int(j)] for j in pivot.reshape(-1)]),
+            "quorate": pa.array(mt.quorate.reshape(-1)),
+            "consensus": pa.array(mt.consensus.reshape(-1)),
+            "consent": pa.array(mt.consent.reshape(-1)),
+            "pooled_held": pa.array((pooled[None, :] & ~mt.consent).reshape(-1)),
+            "present": pa.array([present[i] for i in rep], pa.list_(pa.string())),
+            "bound_rules": pa.array([bound[i] for i in rep], pa.list_(pa.string())),
+        }
+    )
+
+
+def write_power_csv(res: Results, path: Path) -> None:
+    """Voting power of each board composition, by bloc and by member."""
+    cal = res.calendar
+    cols = [
+        "from_period",
+        "level",
+        "name",
+        "constituency",
+        "voting",
+        "members",
+        "shapley_shubik",
+        "banzhaf_normalised",
+        "banzhaf_absolute",
+        "rule",
+    ]
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for month, vp in res.compositions:
+            period = cal.label(month)
+            b = vp.by_bloc()
+            for j, bloc in enumerate(b.blocs):
+                w.writerow(
+                    [
+                        period,
+                        "bloc",
+                        bloc,
+                        bloc,
+                        b.voting_members[j],
+                        b.members[j],
+                        f"{b.shapley_shubik[j]:.10g}",
+                        f"{b.banzhaf_normalised[j]:.10g}",
+                        f"{b.banzhaf_absolute[j]:.10g}",
+                        vp.rule,
+                    ]
+                )
+            for i, name in enumerate(vp.names):
+                w.writerow(
+                    [
+                        period,
+                        "member",
+                        name,
+                        vp.constituencies[i],
+                        int(vp.voting[i]),
+                        1,
+                        f"{vp.shapley_shubik[i]:.10g}",
+                        f"{vp.banzhaf_normalised[i]:.10g}",
+                        f"{vp.banzhaf_absolute[i]:.10g}",
+                        vp.rule,
+                    ]
+                )
+
+
 def write_summary_csv(rows: list[SummaryRow], path: Path) -> None:
     """Summary rows as CSV (one row per measure and detail)."""
     fields = list(SummaryRow.__dataclass_fields__)
@@ -135,6 +236,8 @@ def write_run(res: Results, out_dir: str | Path) -> Path:
         write_summary_csv(summarise(res), tmp / "summary.csv")
         pq.write_table(timeseries_table(res), tmp / "timeseries.parquet")
         pq.write_table(transfers_table(res), tmp / "transfers.parquet")
+        pq.write_table(decisions_table(res), tmp / "decisions.parquet")
+        write_power_csv(res, tmp / "power.csv")
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{res.scenario.name}.old.", dir=out))
             os.replace(final, old / "previous")

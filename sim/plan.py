@@ -47,9 +47,15 @@ def ideal_shares(board: CompiledBoard, scenario: Scenario, system: System, month
     return out
 
 
-def compromise(board: CompiledBoard, scenario: Scenario, system: System, month: int) -> Floats:
+def compromise(
+    board: CompiledBoard,
+    seated_mask: npt.NDArray[np.bool_],
+    scenario: Scenario,
+    system: System,
+    month: int,
+) -> Floats:
     """The power-weighted compromise of the seated members' ideal shares, shape (S,)."""
-    seated = np.flatnonzero(board.seated(month))
+    seated = np.flatnonzero(seated_mask)
     power = board_power(board.subset(seated)).shapley_shubik
     ideals = ideal_shares(board, scenario, system, month)[seated]
     if power.sum() <= 0:

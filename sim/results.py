@@ -15,6 +15,7 @@ import numpy.typing as npt
 from sim.calendar import Calendar
 from sim.ledger import BUDGET_BASE, Entry
 from sim.money import Pence
+from sim.power import VotingPower
 from sim.scenario import Scenario
 from sim.spill_over import spill_in, spill_weights
 from sim.system import compile_system
@@ -37,6 +38,8 @@ class MeetingTable:
     proposal: Pence
     #: Fraction of the proposal agreed as this year's support, shape (n, P).
     cover: Floats
+    #: In-year support already given to secondary care this year, pence, shape (n, P).
+    support_before: Pence
     #: Index of the pivotal member (the least willing supporter), -1 if none, shape (n, P).
     pivot: npt.NDArray[np.int64]
     #: Whether enough voting weight was present, shape (n, P).
@@ -65,6 +68,7 @@ class MeetingTable:
             extraordinary=np.zeros(0, dtype=bool),
             proposal=np.zeros((0, places), dtype=np.int64),
             cover=np.zeros((0, places)),
+            support_before=np.zeros((0, places), dtype=np.int64),
             pivot=np.zeros((0, places), dtype=np.int64),
             quorate=np.zeros((0, places), dtype=bool),
             consensus=np.zeros((0, places), dtype=bool),
@@ -216,6 +220,8 @@ class Results:
         default_factory=list, repr=False
     )
     policy_log: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Voting power of each board composition, with the month from which it sits.
+    compositions: list[tuple[int, VotingPower]] = field(default_factory=list)
     _transfers: TransferTable | None = field(default=None, repr=False)
     _series: dict[str, Pence] | None = field(default=None, repr=False)
     _meetings: MeetingTable | None = field(default=None, repr=False)
@@ -284,6 +290,15 @@ class Results:
         np.add.at(t_out, (rep, t.month[rows], t.source[rows] - first), t.amount[rows])
         return t_in.reshape(shape), t_out.reshape(shape)
 
+    def explain(self, replication: int, meeting: int) -> str:
+        """Meeting number ``meeting`` (1, 2, ...) of a replication, explained in words."""
+        from sim.explain import explain
+        from sim.output import decisions_table, transfers_table
+
+        return explain(
+            self.scenario, decisions_table(self), transfers_table(self), replication, meeting
+        )
+
     def year_end_budgets(self) -> Pence:
         """Each year's final budgets (plan plus in-year transfers), pence, (R, Y, P, S)."""
         out: Pence = self.plans + self.year_transfers_in - self.year_transfers_out
@@ -329,5 +344,6 @@ class Results:
             extraordinary_meetings=cat([p.extraordinary_meetings for p in parts]),
             meeting_parts=[m for p in parts for m in p.meeting_parts],
             policy_log=first.policy_log,
+            compositions=first.compositions,
             journals=[seg for p in parts for seg in p.journals],
         )
