@@ -9,6 +9,7 @@ import numpy.typing as npt
 from scipy import stats
 
 from sim.money import pence_to_pounds_m
+from sim.place import distance_from_target
 from sim.results import Results
 
 Floats = npt.NDArray[np.float64]
@@ -64,6 +65,8 @@ def headline_measures(res: Results) -> list[Measure]:
     out.append(Measure("acute_overspend", "cumulative", "£m", pence_to_pounds_m(over)))
     deficit = -res.system_series["deficit"][:, -1]
     out.append(Measure("system_deficit", "end of horizon", "£m", pence_to_pounds_m(deficit)))
+    if len(res.place_names) > 1:
+        out += _fairness(res)
     extraordinary = res.extraordinary_meetings.astype(np.float64)
     out.append(Measure("extraordinary_meetings", "count", "meetings", extraordinary))
     for k, name in enumerate(res.rule_names):
@@ -77,6 +80,24 @@ def headline_measures(res: Results) -> list[Measure]:
                 )
             )
     return out
+
+
+def _fairness(res: Results) -> list[Measure]:
+    """Fairness across places in the final year: distance from fair share, spend per head."""
+    sc = res.scenario
+    last = sc.horizon_years - 1
+    plans = res.plans[:, last].sum(axis=2).astype(np.float64)  # (R, P)
+    shares = plans / plans.sum(axis=1, keepdims=True)
+    distance = np.abs(distance_from_target(shares, sc)).max(axis=1)
+    year = res.calendar.financial_year(last)
+    spend = res.flows["spend"][:, 12 * last : 12 * last + 12].sum(axis=(1, 3)).astype(np.float64)
+    heads = np.array([p.population * p.need_index for p in sc.places], dtype=np.float64)
+    per_head = spend / heads[None, :]
+    spread = per_head.std(axis=1) / per_head.mean(axis=1)
+    return [
+        Measure("fair_share_distance", f"largest, {year}", "fraction", distance),
+        Measure("spend_per_head_spread", f"coef. of variation, {year}", "fraction", spread),
+    ]
 
 
 def describe(measure: Measure) -> SummaryRow:
