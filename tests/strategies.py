@@ -98,6 +98,36 @@ def scenario_dicts(draw: st.DrawFn, max_sectors: int = 6, max_places: int = 12) 
         rules.append(rf)
     horizon = draw(st.integers(1, 3))
     start = 2025
+    # Places: current shares away from fair share, red lines, pooled money, delegation.
+    if n_places > 1 and draw(st.booleans()):
+        raw = draw(st.lists(st.integers(1, 10), min_size=n_places, max_size=n_places))
+        for place, w in zip(places, raw, strict=True):
+            place["current_share"] = w / sum(raw)
+        places[-1]["current_share"] = 1.0 - sum(p["current_share"] for p in places[:-1])
+    for i, place in enumerate(places):
+        place["red_line"] = draw(st.booleans())
+        if "community" in kinds and draw(st.booleans()):
+            place["pooled_gbp_m"] = draw(st.sampled_from([0.0, 1e-6, 0.001]))
+        if draw(st.integers(0, 3)) == 0:
+            place["delegated"] = True
+            members.append(
+                {
+                    "name": f"rep{i}",
+                    "constituency": draw(st.sampled_from(CONSTITUENCIES[1:])),
+                    "place": f"p{i}",
+                }
+            )
+        if draw(st.integers(0, 3)) == 0:
+            members.append({"name": f"la{i}", "constituency": "local_authority", "place": f"p{i}"})
+    # Dated members: some join or leave during the horizon.
+    for member in members[1:]:
+        if draw(st.integers(0, 4)) == 0:
+            member["from" if draw(st.booleans()) else "until"] = (
+                f"{start + draw(st.integers(0, horizon - 1))}-{draw(st.sampled_from(['04', '09', '12']))}"
+            )
+    plan: dict[str, Any] = {}
+    if draw(st.booleans()):
+        plan["priorities"] = {draw(st.sampled_from(KINDS)): draw(st.sampled_from([-0.5, 0.5, 2.0]))}
     if rules and draw(st.booleans()):
         rules[0]["from"] = (
             f"{start + draw(st.integers(0, horizon - 1))}-{draw(st.sampled_from(['04', '10']))}"
@@ -116,6 +146,7 @@ def scenario_dicts(draw: st.DrawFn, max_sectors: int = 6, max_places: int = 12) 
             "growth_sd": draw(st.sampled_from([0.0, 0.01, 0.05])),
             "inflation": draw(st.sampled_from([0.0, 0.025, 0.1])),
             "contingency_share": draw(st.sampled_from([0.0, 0.005, 0.05])),
+            "pace_of_change": draw(st.sampled_from([0.0, 0.25, 1.0])),
         },
         "sectors": sectors,
         "places": places,
@@ -144,6 +175,7 @@ def scenario_dicts(draw: st.DrawFn, max_sectors: int = 6, max_places: int = 12) 
             "recurrent_share": draw(st.sampled_from([0.0, 0.5, 1.0])),
         },
         "ring_fences": rules,
+        "plan": plan,
     }
 
 
