@@ -76,7 +76,7 @@ def explain(
         lines.append(
             f"{head}oved {_m(moved)} to secondary care. Proposal: the underlying forecast "
             f"overspend, {_m(proposal)}; the board agreed {row['cover']:.0%} of it, {_m(agreed)} "
-            f"of support this year, of which {_m(before)} had already been given."
+            f"of support this year ({_m(before)} had already been given this year)."
         )
         here = {k: v for k, v in flows.items() if k[0].split(":")[1:2] == [place]}
         if here:
