@@ -19,3 +19,15 @@ def test_every_scenario_in_the_library_validates(root: Path) -> None:
     assert files
     for f in files:
         load_scenario(f)
+
+
+def test_every_scenario_in_the_library_runs(root: Path) -> None:
+    from sim import run
+    from tests.invariants import assert_conserved, assert_ring_fences_hold
+
+    for f in sorted((root / "scenarios").glob("*.toml")):
+        text = f.read_text()
+        assert text.startswith("#"), f"{f.name} must open with a comment: its question and sources"
+        res = run(load_scenario(f), replications=range(3))
+        assert_conserved(res)
+        assert_ring_fences_hold(res)
