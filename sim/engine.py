@@ -362,7 +362,7 @@ class Engine:
                 pivot=pivot,
                 quorate=quorate,
                 consensus=consensus,
-                present=np.ascontiguousarray(present),
+                present=present,
                 consent=consent,
                 bound=bound,
                 moved=moved,

@@ -3,8 +3,8 @@
 Each place's fair share of the ICB's allocation is its weighted capitation: population times
 need index, as a share of the total. Places start from their current share and close a
 fraction ``pace_of_change`` of the distance to their fair share each year. A place whose
-council holds a red line never sees its share fall: it keeps last year's share and the other
-places' moves are scaled to fit.
+council holds a red line never sees its share fall: its cut is cancelled, and the places
+that were to gain share only what the remaining cuts pay for (no other place loses more).
 """
 
 from __future__ import annotations
@@ -39,14 +39,14 @@ def place_shares(scenario: Scenario) -> Floats:
     share = current / current.sum()
     for y in range(scenario.horizon_years):
         if y:
-            proposed = share + pace * (target - share)
-            # A red-line place keeps at least last year's share; the others make room.
-            keep = red & (proposed < share)
-            fixed = np.where(keep, share, 0.0)
-            free = ~keep
-            room = 1.0 - fixed.sum()
-            scaled = proposed * free
-            share = fixed + (scaled * room / scaled.sum() if scaled.sum() > 0 else scaled)
+            step = pace * (target - share)
+            # A red-line place's council does not consent to a cut: its step is zero, and
+            # the places that were to gain gain only what the other cuts pay for.
+            step = np.where(red & (step < 0), 0.0, step)
+            gains, cuts = step.clip(min=0).sum(), -step.clip(max=0).sum()
+            if gains > cuts:
+                step = np.where(step > 0, step * (cuts / gains), step)
+            share = share + step
         out[y] = share
     return out
 

@@ -115,7 +115,10 @@ def test_pace_of_change_and_red_lines() -> None:
     held = place_shares(free.model_copy(update={"places": red}))
     assert (np.diff(held[:, 0]) >= -1e-15).all()  # A's council never consents to a cut
     assert np.allclose(held.sum(axis=1), 1.0)
-    assert held[-1, 2] > held[0, 2]  # C still moves towards its fair share
+    assert held[-1, 2] > held[0, 2]  # C still moves towards its fair share, more slowly
+    assert held[-1, 2] < shares[-1, 2]
+    # No place loses more than it would without the red line.
+    assert (held[:, 1] >= shares[:, 1] - 1e-15).all()
     np.testing.assert_allclose(fair_shares(free), [1 / 3] * 3)
 
 
