@@ -97,15 +97,17 @@ class CompiledBoard:
             slots=self.slots[keep],
         )
 
-    def decide(self, present: Bools) -> Decision:
+    def decide(self, present: Bools, seated: Bools | None = None) -> Decision:
         """Decide the fraction of the forecast overspend to move.
 
         Args:
             present: members attending, shape (R, n).
+            seated: members on the board at the time, shape (n,) (all when None); the quorum
+                is a share of the seated voting members' weight.
         """
         if present.shape[0] > 1 and (present == present[:1]).all():
             # The same members attend everywhere: one decision serves every replication.
-            one = self.decide(present[:1])
+            one = self.decide(present[:1], seated)
             r = present.shape[0]
             return Decision(
                 cover=np.repeat(one.cover, r),
@@ -117,7 +119,8 @@ class CompiledBoard:
         # Weights are counted in integer thousandths, so every comparison below is exact.
         w = np.where(voters, self.weight_units[None, :], 0)
         total_present = w.sum(axis=1)
-        all_voting = int(self.weight_units[self.voting].sum())
+        members = self.voting if seated is None else self.voting & seated
+        all_voting = int(self.weight_units[members].sum())
         quorate = total_present >= np.ceil(self.quorum * all_voting - 1e-9)
         quorate &= total_present > 0
         # Scan ideals from the most to the least willing; weight supporting "at least c".

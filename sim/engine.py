@@ -316,13 +316,13 @@ class Engine:
             if self.attendance is not None
             else np.broadcast_to(seated, (n, self.board.size))
         )
-        decision = self.board.decide(present)
+        decision = self.board.decide(present, self.seated)
         cover = np.repeat(decision.cover[:, None], p, axis=1)
         pivot = np.repeat(decision.pivot[:, None], p, axis=1)
         quorate = np.repeat(decision.quorate[:, None], p, axis=1)
         consensus = np.repeat(decision.consensus[:, None], p, axis=1)
         for place, members in self.committees.items():
-            local = self.board.subset(members).decide(present[:, members])
+            local = self.board.subset(members).decide(present[:, members], self.seated[members])
             cover[:, place] = local.cover
             pivot[:, place] = np.where(local.pivot >= 0, members[np.maximum(local.pivot, 0)], -1)
             quorate[:, place] = local.quorate
@@ -528,4 +528,5 @@ class Engine:
             journals=[(self.ledger.journal, self.replications)],
             policy_log=self.policy_log,
             compositions=self.compositions,
+            plan_compromise=self.plan_shares,
         )

@@ -1,4 +1,5 @@
-"""Writing a run to disk: manifest.json, summary.csv, timeseries.parquet, transfers.parquet.
+"""Writing a run to disk: manifest.json, summary.csv, timeseries.parquet, transfers.parquet,
+decisions.parquet, power.csv and plan.csv.
 
 A scenario's outputs go to ``DIR/<scenario-name>/`` and appear all at once: they are written
 into a temporary directory beside it, which is then renamed into place.
@@ -31,6 +32,7 @@ OUTPUT_FILES = (
     "transfers.parquet",
     "decisions.parquet",
     "power.csv",
+    "plan.csv",
 )
 
 
@@ -153,7 +155,14 @@ def decisions_table(res: Results) -> pa.Table:
             "pivot": pa.array([label[int(j)] for j in pivot.reshape(-1)]),
             "quorate": pa.array(mt.quorate.reshape(-1)),
             "consensus": pa.array(mt.consensus.reshape(-1)),
-            "consent": pa.array(mt.consent.reshape(-1)),
+            # Consent is asked only where there is pooled money; elsewhere it is null.
+            "consent": pa.array(
+                [
+                    bool(c) if has else None
+                    for c, has in zip(mt.consent.reshape(-1), np.tile(pooled, n), strict=True)
+                ],
+                pa.bool_(),
+            ),
             "pooled_held": pa.array((pooled[None, :] & ~mt.consent).reshape(-1)),
             "present": pa.array([present[i] for i in rep], pa.list_(pa.string())),
             "bound_rules": pa.array([bound[i] for i in rep], pa.list_(pa.string())),
@@ -214,6 +223,24 @@ def write_power_csv(res: Results, path: Path) -> None:
                 )
 
 
+def write_plan_csv(res: Results, path: Path) -> None:
+    """The board's compromise division of growth money between sectors, each year."""
+    cal = res.calendar
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["financial_year", "sector", "kind", "growth_share"])
+        for month, shares in res.plan_compromise:
+            for s, share in enumerate(shares):
+                w.writerow(
+                    [
+                        cal.financial_year(month // 12),
+                        res.sector_names[s],
+                        res.sector_kinds[s],
+                        f"{share:.10g}",
+                    ]
+                )
+
+
 def write_summary_csv(rows: list[SummaryRow], path: Path) -> None:
     """Summary rows as CSV (one row per measure and detail)."""
     fields = list(SummaryRow.__dataclass_fields__)
@@ -238,6 +265,7 @@ def write_run(res: Results, out_dir: str | Path) -> Path:
         pq.write_table(transfers_table(res), tmp / "transfers.parquet")
         pq.write_table(decisions_table(res), tmp / "decisions.parquet")
         write_power_csv(res, tmp / "power.csv")
+        write_plan_csv(res, tmp / "plan.csv")
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{res.scenario.name}.old.", dir=out))
             os.replace(final, old / "previous")

@@ -220,6 +220,8 @@ class Results:
         default_factory=list, repr=False
     )
     policy_log: list[tuple[int, str, str]] = field(default_factory=list)
+    #: The board's compromise division of growth money (month of the plan, shares by sector).
+    plan_compromise: list[tuple[int, Floats]] = field(default_factory=list)
     #: Voting power of each board composition, with the month from which it sits.
     compositions: list[tuple[int, VotingPower]] = field(default_factory=list)
     _transfers: TransferTable | None = field(default=None, repr=False)
@@ -345,5 +347,6 @@ class Results:
             meeting_parts=[m for p in parts for m in p.meeting_parts],
             policy_log=first.policy_log,
             compositions=first.compositions,
+            plan_compromise=first.plan_compromise,
             journals=[seg for p in parts for seg in p.journals],
         )

@@ -129,8 +129,8 @@ class Allocation(Strict):
     )
     pace_of_change: Annotated[float, Between(0.0, 1.0)] = Field(
         1.0,
-        description="Fraction of each place's distance from its fair share closed each year "
-        "(1 = at fair share from the first year).",
+        description="Fraction of each place's distance from its fair share closed each year; "
+        "the first year starts at current_share (1 = at fair share from the second year).",
     )
     contingency_share: Annotated[float, Between(0.0, 0.2)] = Field(
         0.005,

@@ -186,3 +186,15 @@ def test_decision_matches_an_exact_reference(
         0 if with_chair else -1,
     )
     assert got == want
+
+
+def test_quorum_counts_only_seated_members() -> None:
+    members = [Member(name=f"m{i}", constituency="trust") for i in range(8)]
+    members += [
+        Member.model_validate({"name": f"late{i}", "constituency": "trust", "from": "2027-04"})
+        for i in range(4)
+    ]
+    cb = compile_board(Board(members=members, rule="simple_majority", quorum=0.75), CAL)
+    present = np.array([cb.seated(0)])  # the 8 seated members all attend
+    assert bool(cb.decide(present, cb.seated(0)).quorate[0])
+    assert not bool(cb.decide(present).quorate[0])  # measured against all 12, 8 < 9
