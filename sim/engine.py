@@ -305,7 +305,7 @@ class Engine:
         decided by the members who represent it; pooled money moves only with the consent of
         the place's local-authority partner.
         """
-        r, p, _ = self.shape
+        r, p, s = self.shape
         rows = np.flatnonzero(held)
         everyone = rows.size == r
         pick: slice | npt.NDArray[np.int64] = slice(None) if everyone else rows
@@ -341,13 +341,21 @@ class Engine:
             )
             consent[:, place] = agrees.any(axis=1)
         left_after = 11 - m % 12
-        hold = np.where(consent[:, :, None], 0, self.pooled[None, :, :] * left_after // 12)
+        hold = (
+            np.where(consent[:, :, None], 0, self.pooled[None, :, :] * left_after // 12)
+            if self.council
+            else np.zeros((1, p, s), dtype=np.int64)
+        )
         moving = np.flatnonzero(wanted.any(axis=1))
         moved = np.zeros((n, p), dtype=np.int64)
         bound = np.zeros((n, len(self.rules)), dtype=bool)
         if moving.size:
             moved[moving], bound[moving] = self._transfer(
-                m, rows[moving], wanted[moving], hold[moving], extraordinary
+                m,
+                rows[moving],
+                wanted[moving],
+                hold[moving] if self.council else hold,
+                extraordinary,
             )
         if extraordinary:
             self.extraordinary[rows] += 1
@@ -402,7 +410,13 @@ class Engine:
         # where a cap still binds, the projection spreads the excess over the others.
         eligible = np.where(capacity > 0, available, 0)
         share = eligible / np.maximum(eligible.sum(axis=2, keepdims=True), 1)
-        taken = allocate(amount[:, :, None] * share, amount, np.zeros_like(capacity), capacity)
+        giving = np.flatnonzero(donor)
+        taken = np.zeros_like(capacity)
+        if giving.size:
+            cap_d = capacity[:, :, giving]
+            taken[:, :, giving] = allocate(
+                amount[:, :, None] * share[:, :, giving], amount, np.zeros_like(cap_d), cap_d
+            )
         bound = np.zeros((n, len(self.rules)), dtype=bool)
         if self.rules:
             unconstrained = wanted[:, :, None] * (
