@@ -13,12 +13,18 @@ moves only what the least willing present member accepts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.calendar import Calendar
-from sim.scenario import DEFAULT_STANCE, Board, Constituency
+from sim.scenario import DEFAULT_STANCE, MAX_MEMBERS, Board, Constituency
+
+#: Every constituency, in a fixed order (their attendance columns come in this order).
+CONSTITUENCIES: tuple[str, ...] = get_args(Constituency)
+#: Attendance columns drawn per month: a block of MAX_MEMBERS per constituency.
+ATTENDANCE_WIDTH = len(CONSTITUENCIES) * MAX_MEMBERS
 
 Floats = npt.NDArray[np.float64]
 #: Vote weights are counted in thousandths of a vote.
@@ -155,9 +161,9 @@ class CompiledBoard:
             cover=cover, pivot=pivot.astype(np.int64), quorate=quorate, consensus=consensus
         )
 
-    def attendance(self, uniforms: Floats) -> Bools:
-        """Members present at a meeting from attendance uniforms of shape (R, >= slots)."""
-        present: Bools = uniforms[:, self.slots] >= self.absence_probability
+    def attendance(self, available: Bools) -> Bools:
+        """Members present at a meeting, from the attendance columns (R, ATTENDANCE_WIDTH)."""
+        present: Bools = available[:, self.slots]
         return present
 
 
@@ -166,10 +172,22 @@ def compile_board(board: Board, calendar: Calendar) -> CompiledBoard:
     stance: dict[Constituency, float] = {**DEFAULT_STANCE, **board.stance}
     members = board.all_members()
     chair = next((i for i, m in enumerate(members) if m.constituency == "chair" and m.voting), -1)
-    what = [(m.constituency, -m.weight, not m.voting, m.place or "") for m in members]
-    ranked = sorted(range(len(members)), key=lambda i: what[i])
+    # Attendance columns: each constituency has its own block of MAX_MEMBERS columns, and a
+    # member takes the column of its rank in the block by what it is (weight, vote, place,
+    # dates), then by order in the file. Reordering or renaming members changes nothing
+    # (identical members are interchangeable), and adding a member never moves the draws of
+    # members of other constituencies, nor of those it ranks after.
+    what = [
+        (-m.weight, not m.voting, m.place or "", m.start or "", m.until or "", i)
+        for i, m in enumerate(members)
+    ]
     slots = np.empty(len(members), dtype=np.int64)
-    slots[ranked] = np.arange(len(members))
+    for c, constituency in enumerate(CONSTITUENCIES):
+        block = sorted(
+            (w for w, m in zip(what, members, strict=True) if m.constituency == constituency)
+        )
+        for rank, w in enumerate(block):
+            slots[w[-1]] = c * MAX_MEMBERS + rank
     return CompiledBoard(
         names=tuple(m.name for m in members),
         constituencies=tuple(m.constituency for m in members),

@@ -17,7 +17,7 @@ import numpy.typing as npt
 import simpy
 
 from sim import ledger as accounts
-from sim.board import compile_board
+from sim.board import ATTENDANCE_WIDTH, compile_board
 from sim.calendar import Calendar
 from sim.ledger import Ledger
 from sim.money import Pence, pounds_m_to_pence, split
@@ -28,7 +28,7 @@ from sim.projection import allocate
 from sim.randomness import ATTENDANCE, uniform_block
 from sim.results import MeetingTable, Results
 from sim.ring_fence import PlanHistory, annual_plan, compile_rules, transfer_capacity
-from sim.scenario import MAX_MEMBERS, Scenario
+from sim.scenario import Scenario
 from sim.spill_over import spill_in, spill_weights
 from sim.system import compile_system
 
@@ -36,6 +36,22 @@ TICKS = 10
 POLICY, YEAR_START, MONTH, MEETING, YEAR_END, RECORD = 0, 1, 2, 5, 8, 9
 
 Progress = Callable[[int, int], None]
+
+
+def attendance(
+    seed: int, replications: npt.NDArray[np.int64], months: int, absence: float
+) -> npt.NDArray[np.bool_]:
+    """Who could attend each month, shape (R, M, ATTENDANCE_WIDTH), from the attendance stream.
+
+    Drawn in chunks of replications and kept as booleans, so memory stays small.
+    """
+    out = np.empty((len(replications), months, ATTENDANCE_WIDTH), dtype=bool)
+    chunk = max(1, (1 << 20) // (months * ATTENDANCE_WIDTH))
+    for lo in range(0, len(replications), chunk):
+        reps = replications[lo : lo + chunk]
+        u = uniform_block(seed, reps, ATTENDANCE, (months, ATTENDANCE_WIDTH))
+        out[lo : lo + len(reps)] = u >= absence
+    return out
 
 
 class Engine:
@@ -70,7 +86,7 @@ class Engine:
         self._spill_total = np.zeros((m, r, p), dtype=np.float64)
         self.extraordinary = np.zeros(r, dtype=np.int64)
         self.attendance = (
-            uniform_block(scenario.seed, self.replications, ATTENDANCE, (m, MAX_MEMBERS))
+            attendance(scenario.seed, self.replications, m, scenario.board.absence_probability)
             if scenario.board.absence_probability > 0
             else None
         )
@@ -314,7 +330,7 @@ class Engine:
         present = (
             self.board.attendance(self.attendance[pick, m]) & seated
             if self.attendance is not None
-            else np.broadcast_to(seated, (n, self.board.size))
+            else np.repeat(seated, n, axis=0)
         )
         decision = self.board.decide(present, self.seated)
         cover = np.repeat(decision.cover[:, None], p, axis=1)
@@ -372,6 +388,7 @@ class Engine:
                 consensus=consensus,
                 present=present,
                 consent=consent,
+                pooled_held=(hold.sum(axis=2) > 0) & ~consent & (moved < wanted) & quorate,
                 bound=bound,
                 moved=moved,
             )

@@ -94,20 +94,35 @@ def explain(
         if row["delegated"]:
             lines.append("  The place's budget is delegated: its own members decided.")
         if row["pooled_held"]:
-            lines.append("  Pooled money stayed put: the local-authority partner did not consent.")
+            lines.append(
+                "  Pooled money limited the move: the local-authority partner did not consent."
+            )
     present = set(first["present"])
-    absent = [n for j, n in enumerate(board.names) if n not in present and board.seated(month)[j]]
-    positions: dict[tuple[str, float], int] = defaultdict(int)
-    for j, name in enumerate(board.names):
-        if name in present and board.voting[j]:
-            positions[(board.constituencies[j], float(board.stance[j]))] += 1
-    stood = ", ".join(
-        f"{c.replace('_', ' ')} {s:.0%}" + (f" (x{n})" if n > 1 else "")
-        for (c, s), n in sorted(positions.items(), key=lambda kv: -kv[0][1])
-    )
-    lines.append(f"  Positions (share of the forecast each present voter would give): {stood}.")
+    seated = board.seated(month)
+    absent = [n for j, n in enumerate(board.names) if n not in present and seated[j]]
+    delegated = {row["place"] for row in rows if row["delegated"]}
+    groups = [
+        ("", [j for j in range(board.size) if not delegated or board.places[j] not in delegated])
+    ]
+    groups += [
+        (f"{place} committee: ", [j for j in range(board.size) if board.places[j] == place])
+        for place in sorted(delegated)
+    ]
+    for label, members in groups:
+        positions: dict[tuple[str, float], int] = defaultdict(int)
+        for j in members:
+            if board.names[j] in present and board.voting[j]:
+                positions[(board.constituencies[j], float(board.stance[j]))] += 1
+        stood = ", ".join(
+            f"{c.replace('_', ' ')} {s:.0%}" + (f" (x{n})" if n > 1 else "")
+            for (c, s), n in sorted(positions.items(), key=lambda kv: -kv[0][1])
+        )
+        lines.append(
+            f"  {label}Positions (share of the forecast each present voter would give): "
+            f"{stood or 'nobody present'}."
+        )
     lines.append(
-        f"  Present: {len(present)} of {int(board.seated(month).sum())} members"
+        f"  Present: {len(present)} of {int(seated.sum())} members"
         + (f" (absent: {', '.join(absent)})." if absent else ".")
     )
     bound = first["bound_rules"]

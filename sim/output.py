@@ -99,6 +99,11 @@ def transfers_table(res: Results) -> pa.Table:
     """One row per recorded transfer and replication; money in pence."""
     t = res.transfers()
     names = ["NHS England", *res.account_names]
+    # Reasons in a fixed (sorted) order, so the file is the same however the run was chunked.
+    order = sorted(range(len(t.reasons)), key=lambda i: t.reasons[i])
+    recode = np.empty(max(len(order), 1), dtype=np.int64)
+    recode[order] = np.arange(len(order))
+    reasons = [t.reasons[i] for i in order]
     cal = res.calendar
     return pa.table(
         {
@@ -116,7 +121,8 @@ def transfers_table(res: Results) -> pa.Table:
             "amount_pence": pa.array(t.amount, pa.int64()),
             "recurrent": pa.array(t.recurrent, pa.bool_()),
             "reason": pa.DictionaryArray.from_arrays(
-                pa.array(t.reason, pa.int32()), pa.array(t.reasons or ("",))
+                pa.array(recode[t.reason] if len(t) else t.reason, pa.int32()),
+                pa.array(reasons or [""]),
             ),
         }
     )
@@ -163,7 +169,7 @@ def decisions_table(res: Results) -> pa.Table:
                 ],
                 pa.bool_(),
             ),
-            "pooled_held": pa.array((pooled[None, :] & ~mt.consent).reshape(-1)),
+            "pooled_held": pa.array(mt.pooled_held.reshape(-1)),
             "present": pa.array([present[i] for i in rep], pa.list_(pa.string())),
             "bound_rules": pa.array([bound[i] for i in rep], pa.list_(pa.string())),
         }

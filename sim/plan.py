@@ -56,6 +56,10 @@ def compromise(
 ) -> Floats:
     """The power-weighted compromise of the seated members' ideal shares, shape (S,)."""
     seated = np.flatnonzero(seated_mask)
+    if seated.size == 0:
+        # Nobody sits on the board: growth money follows the first-year shares.
+        unchanged: Floats = system.shares.copy()
+        return unchanged
     power = board_power(board.subset(seated)).shapley_shubik
     ideals = ideal_shares(board, scenario, system, month)[seated]
     if power.sum() <= 0:

@@ -50,6 +50,9 @@ class MeetingTable:
     present: Bools
     #: Whether the local-authority partner consented to moving pooled money, shape (n, P).
     consent: Bools
+    #: Whether pooled money held back without consent kept the board from moving what it
+    #: wanted, shape (n, P).
+    pooled_held: Bools
     #: Which ring-fences limited what the board could take, shape (n, n_rules).
     bound: Bools
     #: Pence moved to secondary care in each place, shape (n, P).
@@ -74,6 +77,7 @@ class MeetingTable:
             consensus=np.zeros((0, places), dtype=bool),
             present=np.zeros((0, members), dtype=bool),
             consent=np.zeros((0, places), dtype=bool),
+            pooled_held=np.zeros((0, places), dtype=bool),
             bound=np.zeros((0, rules), dtype=bool),
             moved=np.zeros((0, places), dtype=np.int64),
         )

@@ -195,3 +195,72 @@ def json_scenario(path: Path) -> Scenario:
     from sim.loader import parse_scenario
 
     return parse_scenario(json.loads(path.read_text())["scenario"], str(path))
+
+
+def dated(sc: Scenario, name: str, **dates: str) -> Scenario:
+    members = [
+        m.model_copy(update={"start" if k == "from" else k: v for k, v in dates.items()})
+        if m.name == name
+        else m
+        for m in sc.board.members
+    ]
+    return sc.model_copy(update={"board": sc.board.model_copy(update={"members": members})})
+
+
+def test_a_board_with_nobody_seated_yet_still_plans(baseline: Scenario) -> None:
+    members = [m.model_copy(update={"start": "2027-01"}) for m in baseline.board.members]
+    sc = baseline.model_copy(
+        update={"board": baseline.board.model_copy(update={"members": members})}
+    )
+    res = run(sc, replications=range(3))
+    assert res.compositions[0][1].n_voting == 0
+    assert (res.year_transfers_out[:, :1] == 0).all()  # no board, no in-year transfers
+    assert res.year_transfers_out[:, 2:].sum() > 0
+
+
+def test_meeting_records_show_who_was_seated_then(baseline: Scenario) -> None:
+    sc = dated(baseline, "Acute trust partner 2", until="2026-12")
+    res = run(sc, replications=range(2))
+    first = res.meetings.month == res.meetings.month.min()
+    last = res.meetings.month == res.meetings.month.max()
+    member = [m.name for m in sc.board.all_members()].index("Acute trust partner 2")
+    assert res.meetings.present[first, member].all()
+    assert not res.meetings.present[last, member].any()
+    assert "absent" not in res.explain(0, 1)
+
+
+def test_reordering_dated_members_with_absences_changes_nothing(baseline: Scenario) -> None:
+    board = baseline.board.model_copy(update={"absence_probability": 0.3})
+    sc = dated(
+        baseline.model_copy(update={"board": board}), "Acute trust partner 2", **{"from": "2027-04"}
+    )
+    swapped = list(reversed(sc.board.members))
+    other = sc.model_copy(update={"board": sc.board.model_copy(update={"members": swapped})})
+    a, b = run(sc, replications=REPS), run(other, replications=REPS)
+    np.testing.assert_array_equal(a.year_transfers_out, b.year_transfers_out)
+    np.testing.assert_array_equal(a.plans, b.plans)
+
+
+@pytest.mark.parametrize("constituency", ["executive", "trust", "non_executive"])
+def test_a_more_willing_member_never_lowers_the_support_with_absences(
+    baseline: Scenario, constituency: str
+) -> None:
+    """Same seeds, members absent at random: adding a member (as a new last entry) keeps every
+    other member's attendance draws, and one who wants the most (a trust partner) never lowers
+    the money acute care receives, planned and in-year. (Without quorum: a larger board needs
+    more members present. The in-year part alone can fall: the trust partner's power in the
+    annual plan gives hospitals more planned money, so less has to be moved in-year.)"""
+    board = baseline.board.model_copy(update={"absence_probability": 0.3, "quorum": 0.0})
+    sc = baseline.model_copy(update={"board": board})
+    extra = Member(name="Extra", constituency=constituency)  # type: ignore[arg-type]
+    more = sc.model_copy(
+        update={"board": board.model_copy(update={"members": [*board.members, extra]})}
+    )
+    a, b = run(sc, replications=REPS), run(more, replications=REPS)
+    first_a, first_b = a.meetings.month == 1, b.meetings.month == 1
+    np.testing.assert_array_equal(a.meetings.present[first_a], b.meetings.present[first_b][:, :-1])
+    if constituency == "trust":
+        acute = a.kind_mask("secondary")
+        funded_a = a.year_end_budgets()[..., acute].sum(axis=(1, 2, 3))
+        funded_b = b.year_end_budgets()[..., acute].sum(axis=(1, 2, 3))
+        assert (funded_b >= funded_a).all()
