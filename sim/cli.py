@@ -11,8 +11,9 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from sim.errors import ScenarioError
+from sim.errors import Problem, ScenarioError
 from sim.loader import display_path, load_scenario
 from sim.scenario import Scenario
 
@@ -69,6 +70,27 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--replication", type=int, required=True, help="replication index")
     explain.add_argument(
         "--meeting", type=_positive, required=True, help="meeting number (1, 2, ...)"
+    )
+    compare = sub.add_parser(
+        "compare", help="paired comparison of two runs (or two scenario files) by replication"
+    )
+    compare.add_argument("a", type=Path, help="run directory (DIR/NAME) or scenario file A")
+    compare.add_argument("b", type=Path, help="run directory (DIR/NAME) or scenario file B")
+    compare.add_argument(
+        "--replications", "-n", type=_positive, help="for scenario files: replications"
+    )
+    compare.add_argument(
+        "--seed", type=_seed, help="for scenario files: seed for both (default: A's)"
+    )
+    compare.add_argument(
+        "--deficit-limit", type=float, default=0.0, help="system deficit limit, £m (default 0)"
+    )
+    compare.add_argument(
+        "--half-width",
+        action="append",
+        default=[],
+        metavar="MEASURE=VALUE",
+        help="report the replications a 95%% CI half-width of VALUE for MEASURE needs",
     )
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     schema.add_argument(
@@ -149,6 +171,59 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_INVALID if invalid else EXIT_OK
 
 
+def _measures(path: Path, seed: int | None, replications: int | None) -> tuple[str, Any]:
+    """Per-replication measures of a run directory, or of a scenario file run now."""
+    import pyarrow.parquet as pq
+
+    from sim.output import measures_table
+    from sim.runner import run
+
+    if path.is_dir():
+        table = path / "measures.parquet"
+        if not table.exists():
+            raise ScenarioError(
+                display_path(path), [Problem("", "no measures.parquet: not a run directory")]
+            )
+        return path.name, pq.read_table(table)
+    sc = load_scenario(path)
+    update: dict[str, int] = {}
+    if seed is not None:
+        update["seed"] = seed
+    if replications is not None:
+        update["replications"] = replications
+    sc = sc.model_copy(update=update)
+    return sc.name, measures_table(run(sc))
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import NotPaired, breach_chance, format_comparison, paired_rows
+
+    half: dict[str, float] = {}
+    for item in args.half_width:
+        name, _, value = item.partition("=")
+        try:
+            half[name] = float(value)
+        except ValueError:
+            print(f"--half-width: must be MEASURE=VALUE, got {item!r}", file=sys.stderr)
+            return EXIT_INVALID
+    try:
+        seed = args.seed
+        if seed is None and args.a.suffix == ".toml" and args.b.suffix == ".toml":
+            seed = load_scenario(args.a).seed  # pair B with A's random numbers
+        name_a, a = _measures(args.a, seed, args.replications)
+        name_b, b = _measures(args.b, seed, args.replications)
+        rows = paired_rows(a, b, half)
+    except ScenarioError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INVALID
+    except NotPaired as exc:
+        print(f"{display_path(args.a)} and {display_path(args.b)}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    breaches = (breach_chance(a, args.deficit_limit), breach_chance(b, args.deficit_limit))
+    print(format_comparison(name_a, name_b, rows, breaches, args.deficit_limit))
+    return EXIT_OK
+
+
 def _cmd_explain(args: argparse.Namespace) -> int:
     import pyarrow.parquet as pq
 
@@ -190,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_validate(args)
         if args.command == "explain":
             return _cmd_explain(args)
+        if args.command == "compare":
+            return _cmd_compare(args)
         from sim.reference import json_schema, render
 
         print(render(), end="") if args.markdown else print(json.dumps(json_schema(), indent=2))

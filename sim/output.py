@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from sim.results import Results
 from sim.scenario import Scenario
-from sim.summary import SummaryRow, summarise
+from sim.summary import SummaryRow, headline_measures, summarise
 
 OUTPUT_FILES = (
     "manifest.json",
@@ -33,6 +33,7 @@ OUTPUT_FILES = (
     "decisions.parquet",
     "power.csv",
     "plan.csv",
+    "measures.parquet",
 )
 
 
@@ -229,6 +230,26 @@ def write_power_csv(res: Results, path: Path) -> None:
                 )
 
 
+def measures_table(res: Results) -> pa.Table:
+    """Every headline measure for every replication (for paired comparisons)."""
+    rep, name, detail, unit, value = [], [], [], [], []
+    for m in headline_measures(res):
+        rep.append(res.replications)
+        value.append(m.values)
+        name += [m.name] * res.n
+        detail += [m.detail] * res.n
+        unit += [m.unit] * res.n
+    return pa.table(
+        {
+            "replication": pa.array(np.concatenate(rep), pa.int64()),
+            "measure": pa.array(name),
+            "detail": pa.array(detail),
+            "unit": pa.array(unit),
+            "value": pa.array(np.concatenate(value), pa.float64()),
+        }
+    )
+
+
 def write_plan_csv(res: Results, path: Path) -> None:
     """The board's compromise division of growth money between sectors, each year."""
     cal = res.calendar
@@ -272,6 +293,7 @@ def write_run(res: Results, out_dir: str | Path) -> Path:
         pq.write_table(decisions_table(res), tmp / "decisions.parquet")
         write_power_csv(res, tmp / "power.csv")
         write_plan_csv(res, tmp / "plan.csv")
+        pq.write_table(measures_table(res), tmp / "measures.parquet")
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{res.scenario.name}.old.", dir=out))
             os.replace(final, old / "previous")
