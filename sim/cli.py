@@ -60,10 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("runs"), help="output directory (default: runs)"
     )
     run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field, e.g. --set board.rule=two_thirds --set sectors[0].share=0.5",
+    )
+    run.add_argument(
         "--chunk-size", type=_positive, help="replications simulated at once (bounds memory)"
     )
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", type=Path)
+    validate.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE"
+    )
     explain = sub.add_parser("explain", help="explain a board decision of a finished run")
     explain.add_argument("run_dir", type=Path, help="the --out directory of the run")
     explain.add_argument("--scenario", required=True, help="scenario name (its sub-directory)")
@@ -101,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_all(files: Sequence[Path], unique_names: bool = False) -> tuple[list[Scenario], bool]:
+def _load_all(
+    files: Sequence[Path], unique_names: bool = False, overrides: Sequence[str] = ()
+) -> tuple[list[Scenario], bool]:
     """Load every file; print each invalid one's errors and leave it out.
 
     With ``unique_names`` (for ``run``), a second scenario with a name already loaded is an
@@ -112,7 +125,7 @@ def _load_all(files: Sequence[Path], unique_names: bool = False) -> tuple[list[S
     seen: dict[str, Path] = {}
     for f in files:
         try:
-            sc = load_scenario(f)
+            sc = load_scenario(f, overrides)
         except ScenarioError as exc:
             print(str(exc), file=sys.stderr)
             invalid = True
@@ -137,7 +150,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from sim.runner import run
     from sim.summary import format_table, summarise
 
-    scenarios, invalid = _load_all(args.files, unique_names=True)
+    scenarios, invalid = _load_all(args.files, unique_names=True, overrides=args.overrides)
     failed = False
     for sc in scenarios:
         update = {}
@@ -165,7 +178,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    scenarios, invalid = _load_all(args.files)
+    scenarios, invalid = _load_all(args.files, overrides=args.overrides)
     for sc in scenarios:
         print(f"ok: {sc.name}")
     return EXIT_INVALID if invalid else EXIT_OK

@@ -6,6 +6,7 @@ import datetime
 import os
 import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -261,11 +262,75 @@ def parse_scenario(
     return scenario
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Load, merge and validate a scenario file; the one loader for CLI, app and tests."""
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Load, merge and validate a scenario file; the one loader for CLI, app and tests.
+
+    Args:
+        path: the scenario file.
+        overrides: ``path.to.field=value`` settings applied after ``extends`` is resolved
+            (``value`` is read as a TOML value, or as text if it is not one). A scenario with
+            overrides is named after them (``baseline__board.rule-two_thirds``) unless one
+            of them sets ``name``.
+    """
     p = Path(path)
     data = resolve_file(p)
-    return parse_scenario(data, display_path(p), default_name=_safe_name(p.stem))
+    name = _safe_name(p.stem)
+    if overrides:
+        for item in overrides:
+            apply_override(data, item, display_path(p))
+        if not any(item.partition("=")[0].strip() == "name" for item in overrides):
+            data.pop("name", None)
+            name = _safe_name("__".join([name, *(o.replace("=", "-") for o in overrides)]))[:80]
+    return parse_scenario(data, display_path(p), default_name=name)
+
+
+_PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
+
+
+def apply_override(data: dict[str, Any], item: str, source: str) -> None:
+    """Set ``path.to.field[i].x=value`` in a scenario dictionary, in place."""
+    key, sep, text = item.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ScenarioError(
+            source, [Problem("--set", f"must be path.to.field=value, got {item!r}")]
+        )
+    try:
+        value: Any = tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text.strip()
+    steps: list[str | int] = []
+    for part in key.split("."):
+        m = _PATH_PART.fullmatch(part)
+        if not m:
+            raise ScenarioError(source, [Problem(f"--set {key}", f"not a field path: {part!r}")])
+        steps.append(m.group(1))
+        steps += [int(i) for i in re.findall(r"\d+", m.group(2))]
+    node: Any = data
+    for here, step in enumerate(steps[:-1]):
+        nxt = steps[here + 1]
+        if isinstance(step, int):
+            if not isinstance(node, list) or step >= len(node):
+                where = field_path(tuple(steps[: here + 1]))
+                raise ScenarioError(source, [Problem(f"--set {key}", f"no item {where}")])
+            node = node[step]
+        else:
+            if not isinstance(node, dict):
+                raise ScenarioError(
+                    source, [Problem(f"--set {key}", f"{step!r} is not in a table")]
+                )
+            node = node.setdefault(step, [] if isinstance(nxt, int) else {})
+    last = steps[-1]
+    if isinstance(last, int):
+        if not isinstance(node, list) or last >= len(node):
+            raise ScenarioError(
+                source, [Problem(f"--set {key}", f"no item {field_path(tuple(steps))}")]
+            )
+        node[last] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise ScenarioError(source, [Problem(f"--set {key}", f"{last!r} is not in a table")])
 
 
 def _safe_name(stem: str) -> str:

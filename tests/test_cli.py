@@ -117,3 +117,48 @@ def test_module_entry_point(baseline_path: Path, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_set_overrides_a_field_and_names_the_variant(baseline_path: Path, tmp_path: Path) -> None:
+    from sim.loader import load_scenario
+
+    sc = load_scenario(
+        baseline_path, ["board.rule=two_thirds", "sectors[1].need_growth=0.03", "seed=7"]
+    )
+    assert sc.board.rule == "two_thirds" and sc.sectors[1].need_growth == 0.03 and sc.seed == 7
+    assert sc.name == "baseline__board.rule-two_thirds__sectors_1_.need_growth-0.03__seed-7"
+    assert load_scenario(baseline_path, ["name=variant", "board.quorum=0.6"]).name == "variant"
+    code = main(
+        [
+            "run",
+            str(baseline_path),
+            "-n",
+            "2",
+            "--out",
+            str(tmp_path),
+            "--set",
+            "board.rule=unanimity",
+        ]
+    )
+    assert code == 0
+    manifest = json.loads(
+        (tmp_path / "baseline__board.rule-unanimity" / "manifest.json").read_text()
+    )
+    assert manifest["scenario"]["board"]["rule"] == "unanimity"
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("sectors[9].share=0.5", "--set sectors[9].share: no item sectors[9]"),
+        ("allocation.growth_rat=0.1", "allocation.growth_rat: unknown field (check the spelling)"),
+        ("board.rule=two-thirds", "board.rule: must be one of"),
+        ("no equals sign", "--set: must be path.to.field=value, got 'no equals sign'"),
+    ],
+)
+def test_bad_overrides_are_one_line_errors(
+    baseline_path: Path, override: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(baseline_path), "--set", override]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err
