@@ -7,6 +7,7 @@ failure.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import Problem, ScenarioError
-from sim.loader import display_path, load_scenario
+from sim.loader import display_path, load_scenario, load_variants
 from sim.scenario import Scenario
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
@@ -115,22 +116,30 @@ def build_parser() -> argparse.ArgumentParser:
 def _load_all(
     files: Sequence[Path], unique_names: bool = False, overrides: Sequence[str] = ()
 ) -> tuple[list[Scenario], bool]:
-    """Load every file; print each invalid one's errors and leave it out.
+    """Load every file's variants; print each invalid one's errors and leave it out.
 
-    With ``unique_names`` (for ``run``), a second scenario with a name already loaded is an
-    error too, since both would write to the same output directory.
+    Inputs may be files, directories (their ``*.toml`` files) or glob patterns. A file with a
+    ``[sweep]`` gives one scenario per point of its grid. Everything is validated before
+    anything runs. With ``unique_names`` (for ``run``), a second scenario with a name
+    already loaded is an error too, since both would write to the same output directory.
     """
     scenarios: list[Scenario] = []
-    invalid = False
     seen: dict[str, Path] = {}
-    for f in files:
+    paths, invalid = _expand(files)
+    for f in paths:
         try:
-            sc = load_scenario(f, overrides)
+            variants = load_variants(f, overrides)
         except ScenarioError as exc:
-            print(str(exc), file=sys.stderr)
-            invalid = True
-            continue
-        if unique_names and sc.name in seen:
+            variants = [exc]
+        for sc in variants:
+            if isinstance(sc, ScenarioError):
+                print(str(sc), file=sys.stderr)
+                invalid = True
+                continue
+            if not (unique_names and sc.name in seen):
+                seen[sc.name] = f
+                scenarios.append(sc)
+                continue
             # Both would write DIR/<name>/: refuse the second rather than overwrite the first.
             print(
                 f"{display_path(f)}: name: {sc.name!r} is also the name of "
@@ -138,10 +147,25 @@ def _load_all(
                 file=sys.stderr,
             )
             invalid = True
-            continue
-        seen[sc.name] = f
-        scenarios.append(sc)
     return scenarios, invalid
+
+
+def _expand(inputs: Sequence[Path]) -> tuple[list[Path], bool]:
+    """Files named directly, the ``*.toml`` files of directories, and glob matches."""
+    out: list[Path] = []
+    missing = False
+    for item in inputs:
+        if item.is_dir():
+            out += sorted(item.glob("*.toml"))
+        elif item.exists() or not any(c in str(item) for c in "*?["):
+            out.append(item)  # a missing file is reported by the loader
+        else:
+            matches = sorted(Path(m) for m in glob.glob(str(item)))
+            if not matches:
+                print(f"{item}: no files match", file=sys.stderr)
+                missing = True
+            out += matches
+    return out, missing
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
+import hashlib
+import itertools
+import json
 import os
 import re
 import tomllib
@@ -92,6 +96,7 @@ def resolve_file(path: Path, _chain: tuple[tuple[Path, str], ...] = ()) -> dict[
         )
     base = resolve_file(parent_path, (*_chain, (real, src)))
     base.pop("name", None)
+    base.pop("sweep", None)  # a sweep belongs to the file that declares it
     return deep_merge(base, data)
 
 
@@ -274,14 +279,87 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """
     p = Path(path)
     data = resolve_file(p)
+    if "sweep" in data:
+        raise ScenarioError(
+            display_path(p),
+            [Problem("sweep", "the file declares a sweep: load its variants with load_variants")],
+        )
+    return _with_overrides(p, data, overrides)
+
+
+def load_variants(
+    path: str | Path, overrides: Sequence[str] = ()
+) -> list[Scenario | ScenarioError]:
+    """Every variant of a scenario file: one per point of its ``[sweep]`` grid, or itself.
+
+    A ``[sweep]`` table maps field paths to lists of values, e.g.
+    ``"board.rule" = ["simple_majority", "two_thirds"]``; the variants are the grid of all
+    combinations, each named after its settings. Each variant is validated on its own: an
+    invalid one comes back as its :class:`ScenarioError`, and the others are unaffected.
+    """
+    p = Path(path)
+    source = display_path(p)
+    data = resolve_file(p)
+    sweep = data.pop("sweep", None)
+    if sweep is None:
+        return [_attempt(p, data, overrides)]
+    if not isinstance(sweep, dict) or not sweep:
+        raise ScenarioError(
+            source, [Problem("sweep", "must be a table of field paths to lists of values")]
+        )
+    axes = []
+    for key, values in sweep.items():
+        if not isinstance(values, list) or not values:
+            raise ScenarioError(
+                source, [Problem(f"sweep.{key}", "must be a non-empty list of values")]
+            )
+        for v in values:
+            if isinstance(v, dict | list):
+                raise ScenarioError(
+                    source,
+                    [
+                        Problem(
+                            f"sweep.{key}",
+                            f"values must be numbers, text or true/false, got {_show(v)}",
+                        )
+                    ],
+                )
+        axes.append([f"{key}={json.dumps(v)}" for v in values])
+    return [
+        _attempt(p, copy.deepcopy(data), [*overrides, *combo]) for combo in itertools.product(*axes)
+    ]
+
+
+def _attempt(p: Path, data: dict[str, Any], overrides: Sequence[str]) -> Scenario | ScenarioError:
+    try:
+        return _with_overrides(p, data, overrides)
+    except ScenarioError as exc:
+        return exc
+
+
+def _with_overrides(p: Path, data: dict[str, Any], overrides: Sequence[str]) -> Scenario:
     name = _safe_name(p.stem)
     if overrides:
+        base = data.pop("name", None)
         for item in overrides:
             apply_override(data, item, display_path(p))
-        if not any(item.partition("=")[0].strip() == "name" for item in overrides):
+        if "name" not in data or not any(o.partition("=")[0].strip() == "name" for o in overrides):
             data.pop("name", None)
-            name = _safe_name("__".join([name, *(o.replace("=", "-") for o in overrides)]))[:80]
+            name = variant_name(base if isinstance(base, str) else name, overrides)
     return parse_scenario(data, display_path(p), default_name=name)
+
+
+def variant_name(base: str, overrides: Sequence[str]) -> str:
+    """A stable, readable name for a scenario with overrides (at most 80 characters)."""
+    parts = [base]
+    for item in overrides:
+        key, _, value = item.partition("=")
+        parts.append(f"{key.strip()}-{value.strip().strip(chr(34) + chr(39))}")
+    full = _safe_name("__".join(parts))
+    if len(full) <= 80:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+    return f"{full[:71]}-{digest}"
 
 
 _PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")

@@ -162,3 +162,40 @@ def test_bad_overrides_are_one_line_errors(
     assert main(["validate", str(baseline_path), "--set", override]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
+
+
+def test_a_sweep_runs_every_variant_and_reports_the_bad_ones(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(
+        f'extends = "{(root / "scenarios" / "baseline.toml").as_posix()}"\n'
+        "[sweep]\n"
+        '"board.rule" = ["simple_majority", "two_thirds"]\n'
+        '"board.quorum" = [0.5, 1.5]\n'
+    )
+    code = main(["run", str(sweep), "-n", "2", "--out", str(tmp_path / "out")])
+    assert code == 2  # the two quorum = 1.5 variants are invalid
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all("board.quorum: must be between 0 and 1, got 1.5" in e for e in err)
+    made = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert made == [
+        "sweep__board.rule-simple_majority__board.quorum-0.5",
+        "sweep__board.rule-two_thirds__board.quorum-0.5",
+    ]
+    manifest = json.loads((tmp_path / "out" / made[1] / "manifest.json").read_text())
+    assert manifest["scenario"]["board"]["rule"] == "two_thirds"
+    assert "sweep" not in manifest["scenario"]
+
+
+def test_directories_and_globs(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(root / "scenarios")]) == 0
+    by_dir = capsys.readouterr().out.splitlines()
+    assert main(["validate", str(root / "scenarios" / "board_*.toml")]) == 0
+    by_glob = capsys.readouterr().out.splitlines()
+    assert len(by_dir) == len(list((root / "scenarios").glob("*.toml")))
+    assert by_glob == [line for line in by_dir if line.startswith("ok: board_")]
+    assert main(["validate", str(tmp_path / "nothing*.toml")]) == 2
+    assert "no files match" in capsys.readouterr().err
