@@ -10,10 +10,12 @@ import argparse
 import glob
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sim.engine import Progress
 from sim.errors import Problem, ScenarioError
 from sim.loader import display_path, load_scenario, load_variants
 from sim.scenario import Scenario
@@ -67,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="PATH=VALUE",
         help="override a field, e.g. --set board.rule=two_thirds --set sectors[0].share=0.5",
+    )
+    run.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar (also off when not a terminal)"
     )
     run.add_argument(
         "--chunk-size", type=_positive, help="replications simulated at once (bounds memory)"
@@ -168,6 +173,24 @@ def _expand(inputs: Sequence[Path]) -> tuple[list[Path], bool]:
     return out, missing
 
 
+@contextmanager
+def _progress_bar(name: str, quiet: bool) -> Iterator[Progress | None]:
+    """A progress bar with the time left, on a terminal and unless ``--quiet``."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(desc=name, unit="month", file=sys.stderr, leave=False) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        yield update
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from sim.output import write_run
     from sim.power import format_power
@@ -184,7 +207,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             update["seed"] = args.seed
         sc = sc.model_copy(update=update)
         try:
-            res = run(sc, chunk_size=args.chunk_size)
+            with _progress_bar(sc.name, args.quiet) as progress:
+                res = run(sc, chunk_size=args.chunk_size, progress=progress)
             path = write_run(res, args.out)
         except Exception as exc:  # report and carry on with the other scenarios
             print(f"{sc.name}: run failed: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -199,3 +199,27 @@ def test_directories_and_globs(
     assert by_glob == [line for line in by_dir if line.startswith("ok: board_")]
     assert main(["validate", str(tmp_path / "nothing*.toml")]) == 2
     assert "no files match" in capsys.readouterr().err
+
+
+def test_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys as _sys
+
+    from sim.cli import _progress_bar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr(_sys, "stderr", term)
+    with _progress_bar("baseline", quiet=False) as progress:
+        assert progress is not None
+        for done in range(1, 61):
+            progress(done, 60)
+    assert "60/60" in term.getvalue()
+    with _progress_bar("baseline", quiet=True) as progress:
+        assert progress is None
+    monkeypatch.setattr(_sys, "stderr", io.StringIO())  # not a terminal
+    with _progress_bar("baseline", quiet=False) as progress:
+        assert progress is None
