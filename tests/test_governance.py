@@ -145,23 +145,13 @@ def test_more_gp_seats_tilt_the_plan_towards_primary_care(baseline: Scenario) ->
 def test_explain_from_a_run_directory(
     baseline_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    def explain(meeting: int) -> int:
+        args = ["explain", str(tmp_path), "--scenario", "baseline", "--replication", "1"]
+        return main([*args, "--meeting", str(meeting)])
+
     assert main(["run", str(baseline_path), "-n", "3", "--out", str(tmp_path)]) == 0
     capsys.readouterr()
-    assert (
-        main(
-            [
-                "explain",
-                str(tmp_path),
-                "--scenario",
-                "baseline",
-                "--replication",
-                "1",
-                "--meeting",
-                "5",
-            ]
-        )
-        == 0
-    )
+    assert explain(5) == 0
     text = capsys.readouterr().out
     assert "meeting 5" in text and "Moved £" in text and "pivotal member" in text
     decisions = pq.read_table(tmp_path / "baseline" / "decisions.parquet")
@@ -171,21 +161,7 @@ def test_explain_from_a_run_directory(
     # The files and the results API tell the same story.
     res = run(json_scenario(tmp_path / "baseline" / "manifest.json"))
     assert res.explain(1, 5) == text.rstrip("\n")
-    assert (
-        main(
-            [
-                "explain",
-                str(tmp_path),
-                "--scenario",
-                "baseline",
-                "--replication",
-                "1",
-                "--meeting",
-                "999",
-            ]
-        )
-        == 2
-    )
+    assert explain(999) == 2
     power = (tmp_path / "baseline" / "power.csv").read_text().splitlines()
     blocs = [line.split(",") for line in power[1:] if ",bloc," in line]
     assert abs(sum(float(b[6]) for b in blocs) - 1.0) < 1e-9
