@@ -223,3 +223,53 @@ def test_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(_sys, "stderr", io.StringIO())  # not a terminal
     with _progress_bar("baseline", quiet=False) as progress:
         assert progress is None
+
+
+def test_resume_skips_only_up_to_date_outputs(
+    baseline_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["run", str(baseline_path), "-n", "2", "--out", str(tmp_path), "--resume"]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "up to date, skipped" in capsys.readouterr().out
+    assert main([*args[:3], "3", *args[4:]]) == 0  # a different scenario (3 replications) reruns
+    assert "skipped" not in capsys.readouterr().out
+
+
+def test_an_interrupt_keeps_finished_outputs_and_says_what_to_rerun(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sim.runner
+
+    real = sim.runner.run
+    calls = []
+
+    def interrupted(*a: object, **k: object) -> object:
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sim.runner, "run", interrupted)
+    files = [
+        str(root / "scenarios" / f) for f in ("board_10_statutory.toml", "board_ccg_like.toml")
+    ]
+    assert main(["run", *files, "-n", "2", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "not finished: board_ccg_like" in err and "--resume" in err
+    assert (tmp_path / "board_10_statutory" / "manifest.json").exists()
+    assert not (tmp_path / "board_ccg_like").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["board_10_statutory"]  # no half-written files
+
+
+def test_a_run_too_big_for_memory_is_refused(
+    baseline_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("sim.cli.MEMORY_PER_CELL", 10**12)
+    assert main(["run", str(baseline_path), "-n", "2", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "refused: needs about" in err and "replications" in err
