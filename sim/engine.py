@@ -121,14 +121,7 @@ class Engine:
         self.plan_shares: list[tuple[int, npt.NDArray[np.float64]]] = []
         # Voting power of each composition the board has over the horizon (exact, cached).
         self.compositions: list[tuple[int, VotingPower]] = []
-        last: tuple[bool, ...] | None = None
-        for month in range(m):
-            seated = self.board.seated(month)
-            if last != tuple(seated):
-                last = tuple(seated)
-                self.compositions.append(
-                    (month, board_power(self.board.subset(np.flatnonzero(seated))))
-                )
+        self._note_composition(0)
         # Delegated places: the members who represent each one decide its in-year support.
         members_of = {
             i: np.flatnonzero(np.array([pl == name for pl in self.board.places]))
@@ -187,6 +180,15 @@ class Engine:
             else:
                 self.seated[k] = on
                 self.policy_log.append((month, self.board.names[k], "joins" if on else "leaves"))
+                self._note_composition(month)
+
+    def _note_composition(self, month: int) -> None:
+        """Record the voting power of the board now seated (one entry per month of change)."""
+        power = board_power(self.board.subset(np.flatnonzero(self.seated)))
+        if self.compositions and self.compositions[-1][0] == month:
+            self.compositions[-1] = (month, power)
+        else:
+            self.compositions.append((month, power))
 
     def _years(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         for y in range(self.scenario.horizon_years):

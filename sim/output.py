@@ -100,11 +100,6 @@ def transfers_table(res: Results) -> pa.Table:
     """One row per recorded transfer and replication; money in pence."""
     t = res.transfers()
     names = ["NHS England", *res.account_names]
-    # Reasons in a fixed (sorted) order, so the file is the same however the run was chunked.
-    order = sorted(range(len(t.reasons)), key=lambda i: t.reasons[i])
-    recode = np.empty(max(len(order), 1), dtype=np.int64)
-    recode[order] = np.arange(len(order))
-    reasons = [t.reasons[i] for i in order]
     cal = res.calendar
     return pa.table(
         {
@@ -122,8 +117,7 @@ def transfers_table(res: Results) -> pa.Table:
             "amount_pence": pa.array(t.amount, pa.int64()),
             "recurrent": pa.array(t.recurrent, pa.bool_()),
             "reason": pa.DictionaryArray.from_arrays(
-                pa.array(recode[t.reason] if len(t) else t.reason, pa.int32()),
-                pa.array(reasons or [""]),
+                pa.array(t.reason, pa.int32()), pa.array(t.reasons or ("",))
             ),
         }
     )

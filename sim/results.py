@@ -146,6 +146,7 @@ class TransferTable:
             k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in cols.items()
         }
         order = np.lexsort((cat["seq"], cat["rep"]))
+        names, recode = _sorted_codes(list(reasons))
         return TransferTable(
             replication=cat["rep"][order],
             month=cat["month"][order],
@@ -153,19 +154,17 @@ class TransferTable:
             target=cat["dst"][order],
             amount=cat["amt"][order],
             recurrent=cat["recur"][order].astype(bool),
-            reason=cat["why"][order],
-            reasons=tuple(reasons),
+            reason=recode[cat["why"][order]],
+            reasons=names,
         )
 
     @staticmethod
     def concat(tables: list[TransferTable]) -> TransferTable:
         """Join tables of disjoint replication chunks, keeping each replication's order."""
-        reasons: dict[str, int] = {}
+        names = tuple(sorted({x for t in tables for x in t.reasons}))
         remapped = []
         for t in tables:
-            codes = np.array(
-                [reasons.setdefault(x, len(reasons)) for x in t.reasons], dtype=np.int64
-            )
+            codes = np.array([names.index(x) for x in t.reasons], dtype=np.int64)
             remapped.append(codes[t.reason] if len(t) else t.reason)
         rep = np.concatenate([t.replication for t in tables])
         order = np.argsort(rep, kind="stable")
@@ -182,8 +181,19 @@ class TransferTable:
             amount=join("amount"),
             recurrent=np.concatenate([t.recurrent for t in tables])[order],
             reason=np.concatenate(remapped)[order],
-            reasons=tuple(reasons),
+            reasons=names,
         )
+
+
+def _sorted_codes(reasons: list[str]) -> tuple[tuple[str, ...], npt.NDArray[np.int64]]:
+    """Reasons in sorted order, and the new code of each old one.
+
+    A fixed order makes the table (and its files) the same however the run was chunked.
+    """
+    order = sorted(range(len(reasons)), key=lambda i: reasons[i])
+    recode = np.zeros(max(len(reasons), 1), dtype=np.int64)
+    recode[order] = np.arange(len(reasons))
+    return tuple(reasons[i] for i in order), recode
 
 
 @dataclass
