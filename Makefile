@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-test
 SCENARIO ?= scenarios/baseline.toml
 
-.PHONY: test test-thorough run bench lint docs-schema clean
+.PHONY: test test-thorough run app bench lint docs-schema clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test-thorough: lint
 
 run: $(STAMP)
 	$(PY) -m sim run $(SCENARIO) --out runs
+
+# The Streamlit app on the default scenario, on http://127.0.0.1:8501 (see .streamlit/config.toml).
+app: $(STAMP)
+	$(PY) -m streamlit run app.py -- $(SCENARIO)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sim.engine import Progress
 from sim.errors import Problem, ScenarioError
 from sim.loader import display_path, load_scenario, load_variants
 from sim.scenario import Scenario
@@ -81,7 +80,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip scenarios whose outputs already exist for exactly this scenario (by hash)",
     )
     run.add_argument(
-        "--chunk-size", type=_positive, help="replications simulated at once (bounds memory)"
+        "--chunk-size",
+        type=_positive,
+        help="replications per chunk (default: as many as fit in about 2 GB, split evenly "
+        "over the workers); results are identical for any chunk size",
+    )
+    run.add_argument(
+        "--workers",
+        "-j",
+        type=_positive,
+        default=1,
+        help="worker processes on this machine (default 1: run here); with --dask local, "
+        "the LocalCluster's workers",
+    )
+    run.add_argument(
+        "--dask",
+        metavar="local|tcp://HOST:PORT",
+        help="run chunks on a dask.distributed cluster: 'local' starts one on this machine, "
+        "an address uses a running scheduler",
     )
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", type=Path)
@@ -180,22 +196,39 @@ def _expand(inputs: Sequence[Path]) -> tuple[list[Path], bool]:
     return out, missing
 
 
+class _Bar:
+    """Replications done out of the batch's total, with the time left."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.done = 0
+
+    def within(self, replications: float) -> None:
+        """So many replications of the chunk running in this process are done."""
+        self.bar.n = min(self.bar.total, self.done + int(replications))
+        self.bar.refresh()
+
+    def chunk(self, replications: int) -> None:
+        """A chunk of so many replications is written."""
+        self.done += replications
+        self.bar.n = self.done
+        self.bar.refresh()
+
+    def write(self, text: str) -> None:
+        """Print above the bar."""
+        self.bar.write(text, file=sys.stdout)
+
+
 @contextmanager
-def _progress_bar(name: str, quiet: bool) -> Iterator[Progress | None]:
+def _progress_bar(name: str, total: int, quiet: bool) -> Iterator[_Bar | None]:
     """A progress bar with the time left, on a terminal and unless ``--quiet``."""
     if quiet or not sys.stderr.isatty():
         yield None
         return
     from tqdm import tqdm
 
-    with tqdm(desc=name, unit="month", file=sys.stderr, leave=False) as bar:
-
-        def update(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        yield update
+    with tqdm(desc=name, total=total, unit="rep", file=sys.stderr, leave=False) as bar:
+        yield _Bar(bar)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -210,6 +243,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finished: list[str] = []
     try:
         failed = _run_all(args, todo, finished)
+        rest = [sc.name for sc in todo if sc.name not in finished]
+        if failed and rest:
+            print(
+                f"{len(rest)} scenario(s) not finished: {', '.join(rest)}. Rerun the same "
+                "command with --resume to run only those.",
+                file=sys.stderr,
+            )
     except KeyboardInterrupt:
         rest = [sc.name for sc in todo if sc.name not in finished]
         print(
@@ -236,17 +276,15 @@ def _up_to_date(where: Path, sc: Scenario) -> bool:
     )
 
 
-#: Bytes of memory a run needs per replication-month-place-sector, including its outputs
-#: (about 390 measured on the baseline, 10 years; the transfer records dominate).
-MEMORY_PER_CELL = 500
-#: Bytes of disk its output files take per replication-month-place-sector (with a margin).
-DISK_PER_CELL = 50
+def _too_big(sc: Scenario, out: Path, workers: int, chunk_size: int | None) -> str | None:
+    """Why a run would not fit in memory (its chunks in flight here) or on disk, or None."""
+    from sim.batch import DISK_PER_CELL, MEMORY_PER_CELL, cells_per_replication, plan_chunks
 
-
-def _too_big(sc: Scenario, out: Path) -> str | None:
-    """Why a run would not fit in memory or on disk, or None."""
-    cells = sc.replications * 12 * sc.horizon_years * len(sc.places) * len(sc.sectors)
-    need_mem, need_disk = cells * MEMORY_PER_CELL, cells * DISK_PER_CELL
+    per_rep = cells_per_replication(sc)
+    chunk = max(len(c) for c in plan_chunks(sc.replications, per_rep, workers, chunk_size))
+    cells = sc.replications * per_rep
+    need_mem = min(workers, sc.replications) * chunk * per_rep * MEMORY_PER_CELL
+    need_disk = cells * DISK_PER_CELL
     try:
         free_mem = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
@@ -255,13 +293,12 @@ def _too_big(sc: Scenario, out: Path) -> str | None:
     while not probe.exists():
         probe = probe.parent
     free_disk = shutil.disk_usage(probe).free
-    per_rep = max(1, cells // sc.replications)
     if free_mem is not None and need_mem > 0.8 * free_mem:
-        fits = int(0.8 * free_mem / (per_rep * MEMORY_PER_CELL))
+        fits = max(1, int(0.8 * free_mem / (workers * per_rep * MEMORY_PER_CELL)))
         return (
-            f"needs about {need_mem / 1e9:.1f} GB of memory, {free_mem / 1e9:.1f} GB available; "
-            f"run at most about {fits:,} replications at a time (--replications, or split the "
-            "run with different seeds)"
+            f"needs about {need_mem / 1e9:.1f} GB of memory for {workers} chunk(s) of {chunk:,} "
+            f"replications, {free_mem / 1e9:.1f} GB available; use --chunk-size {fits:,} or "
+            "less (or fewer --workers)"
         )
     if need_disk > free_disk:
         fits = int(free_disk / (per_rep * DISK_PER_CELL))
@@ -273,38 +310,60 @@ def _too_big(sc: Scenario, out: Path) -> str | None:
 
 
 def _run_all(args: argparse.Namespace, todo: list[Scenario], finished: list[str]) -> bool:
-    """Run and write each scenario in turn; return whether any failed."""
-    from sim.output import write_run
+    """Run every scenario on the chosen backend, writing each as it finishes; return
+    whether any failed."""
+    from sim.batch import make_backend, run_batch
+    from sim.calendar import Calendar
     from sim.power import format_power
-    from sim.runner import run
-    from sim.summary import format_table, summarise
+    from sim.summary import format_table
 
     failed = False
+    runs: list[Scenario] = []
+    workers = args.workers if args.dask in (None, "local") else 1
     for sc in todo:
         if args.resume and _up_to_date(args.out / sc.name, sc):
             print(f"{sc.name}: outputs up to date, skipped (--resume)")
             finished.append(sc.name)
             continue
-        problem = _too_big(sc, args.out)
+        problem = _too_big(sc, args.out, workers, args.chunk_size)
         if problem:
             print(f"{sc.name}: refused: {problem}", file=sys.stderr)
             failed = True
             continue
+        runs.append(sc)
+    if not runs:
+        return failed
+    total = sum(sc.replications for sc in runs)
+    with _progress_bar(f"{len(runs)} scenario(s)", total, args.quiet) as progress:
         try:
-            with _progress_bar(sc.name, args.quiet) as progress:
-                res = run(sc, chunk_size=args.chunk_size, progress=progress)
-            path = write_run(res, args.out)
-        except Exception as exc:  # report and carry on with the other scenarios
-            print(f"{sc.name}: run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-            failed = True
-            continue
-        print(
-            f"\n{sc.name}: {res.n} replications, seed {sc.seed}, {sc.horizon_years} years -> {path}"
-        )
-        print(format_table(summarise(res)))
-        for month, power in res.compositions:
-            print(f"\nBoard from {res.calendar.label(month)}. " + format_power(power))
-        finished.append(sc.name)
+            backend = make_backend(
+                args.workers, args.dask, None if progress is None else progress.within
+            )
+        except RuntimeError as exc:
+            print(f"--dask: {exc}", file=sys.stderr)
+            return True
+        try:
+            on_chunk = None if progress is None else progress.chunk
+            for outcome in run_batch(runs, args.out, backend, args.chunk_size, on_chunk=on_chunk):
+                sc = outcome.scenario
+                if outcome.error is not None:
+                    print(f"{sc.name}: run failed: {outcome.error}", file=sys.stderr)
+                    failed = True
+                    continue
+                cal = Calendar(sc.start_year, sc.horizon_years)
+                lines = [
+                    f"\n{sc.name}: {sc.replications} replications, seed {sc.seed}, "
+                    f"{sc.horizon_years} years -> {outcome.path}",
+                    format_table(outcome.summary),
+                    *(
+                        f"\nBoard from {cal.label(month)}. " + format_power(power)
+                        for month, power in outcome.compositions
+                    ),
+                ]
+                (print if progress is None else progress.write)("\n".join(lines))
+                finished.append(sc.name)
+        finally:
+            backend.close()
     return failed
 
 

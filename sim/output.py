@@ -1,8 +1,12 @@
-"""Writing a run to disk: manifest.json, summary.csv, timeseries.parquet, transfers.parquet,
-decisions.parquet, power.csv and plan.csv.
+"""Writing a run to disk: manifest.json, summary.csv, power.csv, plan.csv, measures.parquet,
+and the per-chunk Parquet datasets timeseries, transfers, decisions and monthly.
 
 A scenario's outputs go to ``DIR/<scenario-name>/`` and appear all at once: they are written
-into a temporary directory beside it, which is then renamed into place.
+into a temporary directory beside it, which is then renamed into place. The large tables
+are streamed to disk a chunk of replications at a time (:class:`RunWriter`), each chunk as
+one file ``part-NNNNN.parquet`` of a directory named like a file (``timeseries.parquet/``),
+the layout Spark, pandas, polars, DuckDB and pyarrow read as one table. Parts are numbered
+in replication order, so reading the directory gives rows in replication order.
 """
 
 from __future__ import annotations
@@ -13,27 +17,35 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.calendar import Calendar
+from sim.digest import Digest
+from sim.power import VotingPower
 from sim.results import Results
 from sim.scenario import Scenario
-from sim.summary import SummaryRow, headline_measures, summarise
+from sim.summary import SummaryRow, describe, headline_measures, measures_from_table
+
+Floats = npt.NDArray[np.float64]
+
+#: Tables written a chunk at a time, as directories of part files.
+PART_TABLES = ("timeseries", "transfers", "decisions", "monthly", "measures")
 
 OUTPUT_FILES = (
     "manifest.json",
     "summary.csv",
-    "timeseries.parquet",
-    "transfers.parquet",
-    "decisions.parquet",
     "power.csv",
     "plan.csv",
     "measures.parquet",
+    *(f"{t}.parquet" for t in PART_TABLES if t != "measures"),
 )
 
 
@@ -49,17 +61,18 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def manifest(res: Results) -> dict[str, Any]:
+def manifest(scenario: Scenario, replications: int, chunks: int) -> dict[str, Any]:
     """Provenance of a run: the scenario as run, its hash, seed, replications, version."""
     from sim import __version__
 
     return {
-        "scenario_name": res.scenario.name,
-        "scenario_hash": scenario_hash(res.scenario),
-        "seed": res.scenario.seed,
-        "replications": res.n,
+        "scenario_name": scenario.name,
+        "scenario_hash": scenario_hash(scenario),
+        "seed": scenario.seed,
+        "replications": replications,
+        "chunks": chunks,
         "package_version": __version__,
-        "scenario": scenario_document(res.scenario),
+        "scenario": scenario_document(scenario),
         "files": list(OUTPUT_FILES),
     }
 
@@ -129,51 +142,58 @@ def decisions_table(res: Results) -> pa.Table:
     n, p = mt.proposal.shape
     cal = res.calendar
     names = [f"{m.name}" for m in res.scenario.board.all_members()]
-    rules = list(res.rule_names)
     pooled = np.array([pl.pooled_gbp_m > 0 for pl in res.scenario.places])
     delegated = np.array([pl.delegated for pl in res.scenario.places])
-    present = [[names[j] for j in np.flatnonzero(row)] for row in mt.present]
-    bound = [[rules[k] for k in np.flatnonzero(row)] for row in mt.bound]
     pivot = np.where(mt.pivot >= 0, mt.pivot, len(names))
-    label = [*names, ""]
     agreed = np.floor(mt.cover * mt.proposal).astype(np.int64)
     rep = np.repeat(np.arange(n), p)
     place = np.tile(np.arange(p), n)
+    labels = [cal.label(i) for i in range(cal.months)]
     return pa.table(
         {
             "replication": pa.array(mt.replication[rep], pa.int64()),
             "meeting": pa.array(mt.number()[rep], pa.int32()),
             "month": pa.array(mt.month[rep], pa.int16()),
-            "period": pa.array([cal.label(int(x)) for x in mt.month[rep]]),
+            "period": _strings(mt.month[rep], labels),
             "extraordinary": pa.array(mt.extraordinary[rep]),
-            "place": pa.array([res.place_names[i] for i in place]),
+            "place": _strings(place, res.place_names),
             "delegated": pa.array(delegated[place]),
             "proposal_pence": pa.array(mt.proposal.reshape(-1), pa.int64()),
             "cover": pa.array(mt.cover.reshape(-1)),
             "agreed_pence": pa.array(agreed.reshape(-1), pa.int64()),
             "support_before_pence": pa.array(mt.support_before.reshape(-1), pa.int64()),
             "moved_pence": pa.array(mt.moved.reshape(-1), pa.int64()),
-            "pivot": pa.array([label[int(j)] for j in pivot.reshape(-1)]),
+            "pivot": _strings(pivot.reshape(-1), [*names, ""]),
             "quorate": pa.array(mt.quorate.reshape(-1)),
             "consensus": pa.array(mt.consensus.reshape(-1)),
             # Consent is asked only where there is pooled money; elsewhere it is null.
             "consent": pa.array(
-                [
-                    bool(c) if has else None
-                    for c, has in zip(mt.consent.reshape(-1), np.tile(pooled, n), strict=True)
-                ],
-                pa.bool_(),
+                mt.consent.reshape(-1), pa.bool_(), mask=~np.tile(pooled, n).astype(bool)
             ),
             "pooled_held": pa.array(mt.pooled_held.reshape(-1)),
-            "present": pa.array([present[i] for i in rep], pa.list_(pa.string())),
-            "bound_rules": pa.array([bound[i] for i in rep], pa.list_(pa.string())),
+            "present": _name_lists(mt.present, names).take(pa.array(rep)),
+            "bound_rules": _name_lists(mt.bound, res.rule_names).take(pa.array(rep)),
         }
     )
 
 
-def write_power_csv(res: Results, path: Path) -> None:
+def _strings(codes: npt.NDArray[np.int64], names: Sequence[str]) -> pa.Array:
+    """A string column from codes into ``names``."""
+    dictionary = pa.array(list(names) or [""], pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary).cast(pa.string())
+
+
+def _name_lists(flags: npt.NDArray[np.bool_], names: Sequence[str]) -> pa.Array:
+    """A list-of-strings column: for each row of ``flags``, the names whose flag is set."""
+    _, cols = np.nonzero(flags)
+    offsets = np.concatenate([[0], np.cumsum(flags.sum(axis=1))]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), _strings(cols, names))
+
+
+def write_power_csv(
+    compositions: Sequence[tuple[int, VotingPower]], cal: Calendar, path: Path
+) -> None:
     """Voting power of each board composition, by bloc and by member."""
-    cal = res.calendar
     cols = [
         "from_period",
         "level",
@@ -189,7 +209,7 @@ def write_power_csv(res: Results, path: Path) -> None:
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)
-        for month, vp in res.compositions:
+        for month, vp in compositions:
             period = cal.label(month)
             b = vp.by_bloc()
             for j, bloc in enumerate(b.blocs):
@@ -225,40 +245,36 @@ def write_power_csv(res: Results, path: Path) -> None:
 
 
 def measures_table(res: Results) -> pa.Table:
-    """Every headline measure for every replication (for paired comparisons)."""
-    rep, name, detail, unit, value = [], [], [], [], []
-    for m in headline_measures(res):
-        rep.append(res.replications)
-        value.append(m.values)
-        name += [m.name] * res.n
-        detail += [m.detail] * res.n
-        unit += [m.unit] * res.n
+    """Every headline measure for every replication (for paired comparisons).
+
+    Rows are ordered by replication, then measure, so the tables of consecutive chunks of
+    replications join into the table of the whole run.
+    """
+    measures = headline_measures(res)
+    k = np.tile(np.arange(len(measures)), res.n)
     return pa.table(
         {
-            "replication": pa.array(np.concatenate(rep), pa.int64()),
-            "measure": pa.array(name),
-            "detail": pa.array(detail),
-            "unit": pa.array(unit),
-            "value": pa.array(np.concatenate(value), pa.float64()),
+            "replication": pa.array(np.repeat(res.replications, len(measures)), pa.int64()),
+            "measure": _strings(k, [m.name for m in measures]),
+            "detail": _strings(k, [m.detail for m in measures]),
+            "unit": _strings(k, [m.unit for m in measures]),
+            "value": pa.array(np.stack([m.values for m in measures], axis=1).reshape(-1)),
         }
     )
 
 
-def write_plan_csv(res: Results, path: Path) -> None:
+def write_plan_csv(
+    compromise: Sequence[tuple[int, Floats]], scenario: Scenario, cal: Calendar, path: Path
+) -> None:
     """The board's compromise division of growth money between sectors, each year."""
-    cal = res.calendar
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["financial_year", "sector", "kind", "growth_share"])
-        for month, shares in res.plan_compromise:
+        for month, shares in compromise:
             for s, share in enumerate(shares):
+                sector = scenario.sectors[s]
                 w.writerow(
-                    [
-                        cal.financial_year(month // 12),
-                        res.sector_names[s],
-                        res.sector_kinds[s],
-                        f"{share:.10g}",
-                    ]
+                    [cal.financial_year(month // 12), sector.name, sector.kind, f"{share:.10g}"]
                 )
 
 
@@ -273,29 +289,124 @@ def write_summary_csv(rows: list[SummaryRow], path: Path) -> None:
             w.writerow({k: (f"{v:.10g}" if isinstance(v, float) else v) for k, v in d.items()})
 
 
-def write_run(res: Results, out_dir: str | Path) -> Path:
-    """Write a run's four output files atomically to ``out_dir/<scenario-name>/``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    final = out / res.scenario.name
-    tmp = Path(tempfile.mkdtemp(prefix=f".{res.scenario.name}.", dir=out))
-    try:
-        (tmp / "manifest.json").write_text(json.dumps(manifest(res), indent=2) + "\n")
-        write_summary_csv(summarise(res), tmp / "summary.csv")
-        pq.write_table(timeseries_table(res), tmp / "timeseries.parquet")
-        pq.write_table(transfers_table(res), tmp / "transfers.parquet")
-        pq.write_table(decisions_table(res), tmp / "decisions.parquet")
-        write_power_csv(res, tmp / "power.csv")
-        write_plan_csv(res, tmp / "plan.csv")
-        pq.write_table(measures_table(res), tmp / "measures.parquet")
+@dataclass(frozen=True)
+class ChunkOutput:
+    """One simulated chunk of replications, encoded for disk (and for sending between
+    processes or machines: Parquet bytes are a tenth of the size of the arrays)."""
+
+    #: Position of the chunk in replication order (0, 1, ...).
+    index: int
+    replications: int
+    #: Parquet file contents by table name (see :data:`PART_TABLES`).
+    parts: dict[str, bytes]
+    #: Scenario-level records, the same in every chunk: power of each board composition,
+    #: each year's plan compromise, and the policy log.
+    compositions: list[tuple[int, VotingPower]]
+    plan_compromise: list[tuple[int, Floats]]
+    policy_log: list[tuple[int, str, str]]
+    #: Seconds the chunk took to simulate and encode.
+    seconds: float
+
+
+def part_tables(res: Results) -> dict[str, pa.Table]:
+    """The tables written a chunk at a time, for the replications of ``res``."""
+    return {
+        "timeseries": timeseries_table(res),
+        "transfers": transfers_table(res),
+        "decisions": decisions_table(res),
+        "monthly": Digest.from_results(res).to_table(),
+        "measures": measures_table(res),
+    }
+
+
+def encode_chunk(res: Results, index: int, seconds: float = 0.0) -> ChunkOutput:
+    """A chunk's results as Parquet bytes, ready to be written by a :class:`RunWriter`."""
+    parts = {}
+    for name, table in part_tables(res).items():
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        parts[name] = sink.getvalue().to_pybytes()
+    return ChunkOutput(
+        index=index,
+        replications=res.n,
+        parts=parts,
+        compositions=res.compositions,
+        plan_compromise=res.plan_compromise,
+        policy_log=res.policy_log,
+        seconds=seconds,
+    )
+
+
+class RunWriter:
+    """Streams one scenario's chunks to disk and publishes the run atomically.
+
+    Chunks may arrive in any order. :meth:`commit` writes the summary and the
+    scenario-level files and renames the directory into place; :meth:`abort` (or leaving
+    the ``with`` block by an exception) removes everything written, leaving any earlier
+    complete run of the scenario untouched.
+    """
+
+    def __init__(self, scenario: Scenario, out_dir: str | Path) -> None:
+        self.scenario = scenario
+        self.out = Path(out_dir)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{scenario.name}.", dir=self.out))
+        for name in PART_TABLES:
+            (self.tmp / f"{name}.parquet").mkdir()
+        self.chunks: dict[int, ChunkOutput] = {}
+        self.replications = 0
+
+    def __enter__(self) -> RunWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is not None:
+            self.abort()
+
+    def add(self, chunk: ChunkOutput) -> None:
+        """Write a chunk's part files (and keep nothing of it but its scenario records)."""
+        if chunk.index in self.chunks:
+            raise ValueError(f"chunk {chunk.index} written twice")
+        for name, data in chunk.parts.items():
+            (self.tmp / f"{name}.parquet" / f"part-{chunk.index:05d}.parquet").write_bytes(data)
+        self.chunks[chunk.index] = replace(chunk, parts={})
+        self.replications += chunk.replications
+
+    def commit(self) -> tuple[Path, list[SummaryRow]]:
+        """Write the summary and scenario-level files and publish the run; returns its path
+        and summary rows."""
+        if not self.chunks:
+            raise ValueError("no chunks written")
+        first = self.chunks[min(self.chunks)]
+        cal = Calendar(self.scenario.start_year, self.scenario.horizon_years)
+        measures_dir = self.tmp / "measures.parquet"
+        measures = pq.read_table(measures_dir)
+        shutil.rmtree(measures_dir)
+        pq.write_table(measures, measures_dir)
+        rows = [describe(m) for m in measures_from_table(measures)]
+        write_summary_csv(rows, self.tmp / "summary.csv")
+        write_power_csv(first.compositions, cal, self.tmp / "power.csv")
+        write_plan_csv(first.plan_compromise, self.scenario, cal, self.tmp / "plan.csv")
+        doc = manifest(self.scenario, self.replications, len(self.chunks))
+        (self.tmp / "manifest.json").write_text(json.dumps(doc, indent=2) + "\n")
+        final = self.out / self.scenario.name
         if final.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{res.scenario.name}.old.", dir=out))
+            old = Path(tempfile.mkdtemp(prefix=f".{self.scenario.name}.old.", dir=self.out))
             os.replace(final, old / "previous")
-            os.replace(tmp, final)
+            os.replace(self.tmp, final)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return final
+            os.replace(self.tmp, final)
+        return final, rows
+
+    def abort(self) -> None:
+        """Remove everything written so far."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def write_run(res: Results, out_dir: str | Path) -> Path:
+    """Write the outputs of results held in memory atomically to ``out_dir/<name>/``."""
+    with RunWriter(res.scenario, out_dir) as writer:
+        writer.add(encode_chunk(res, 0))
+        path, _ = writer.commit()
+    return path

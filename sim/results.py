@@ -125,9 +125,9 @@ class TransferTable:
         """Rows for every non-zero amount, ordered by replication then time of recording."""
         reasons: dict[str, int] = {}
         cols: dict[str, list[npt.NDArray[np.int64]]] = {
-            k: [] for k in ("rep", "seq", "month", "src", "dst", "amt", "recur", "why")
+            k: [] for k in ("rep", "month", "src", "dst", "amt", "recur", "why")
         }
-        for seq, e in enumerate(journal):
+        for e in journal:
             lines, pairs = np.nonzero(e.amount)
             n = lines.size
             if not n:
@@ -135,7 +135,6 @@ class TransferTable:
             rows = lines if e.rows is None else e.rows[lines]
             code = reasons.setdefault(e.reason, len(reasons))
             cols["rep"].append(replications[rows])
-            cols["seq"].append(np.full(n, seq, dtype=np.int64) * 1_000_000 + pairs)
             cols["month"].append(np.full(n, e.month, dtype=np.int64))
             cols["src"].append(e.source[pairs])
             cols["dst"].append(e.target[pairs])
@@ -145,7 +144,9 @@ class TransferTable:
         cat = {
             k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in cols.items()
         }
-        order = np.lexsort((cat["seq"], cat["rep"]))
+        # Rows are in time order, and within an entry by replication then account pair, so a
+        # stable sort by replication orders them by replication, then time, then pair.
+        order = np.argsort(cat["rep"], kind="stable")
         names, recode = _sorted_codes(list(reasons))
         return TransferTable(
             replication=cat["rep"][order],

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 from scipy import stats
 
 from sim.money import pence_to_pounds_m
@@ -73,12 +74,9 @@ def headline_measures(res: Results) -> list[Measure]:
         out.append(
             Measure("ring_fence_bindings", name, "times", res.bindings[:, k].astype(np.float64))
         )
-        if res.shortfalls[:, k].any():
-            out.append(
-                Measure(
-                    "ring_fence_shortfalls", name, "times", res.shortfalls[:, k].astype(np.float64)
-                )
-            )
+        out.append(
+            Measure("ring_fence_shortfalls", name, "times", res.shortfalls[:, k].astype(np.float64))
+        )
     return out
 
 
@@ -126,6 +124,31 @@ def describe(measure: Measure) -> SummaryRow:
 def summarise(res: Results) -> list[SummaryRow]:
     """Summary rows of every headline measure."""
     return [describe(m) for m in headline_measures(res)]
+
+
+def measures_from_table(table: pa.Table) -> list[Measure]:
+    """Headline measures read back from a ``measures.parquet`` table, in their order.
+
+    Each measure's values are ordered by replication, as :func:`headline_measures` gives them.
+    """
+    rep = table.column("replication").to_numpy()
+    value = table.column("value").to_numpy()
+    keys = list(
+        zip(
+            table.column("measure").to_pylist(),
+            table.column("detail").to_pylist(),
+            table.column("unit").to_pylist(),
+            strict=True,
+        )
+    )
+    rows: dict[tuple[str, str, str], list[int]] = {}
+    for i, key in enumerate(keys):
+        rows.setdefault(key, []).append(i)
+    out = []
+    for (name, detail, unit), idx in rows.items():
+        ix = np.asarray(idx)
+        out.append(Measure(name, detail, unit, value[ix[np.argsort(rep[ix], kind="stable")]]))
+    return out
 
 
 def format_table(rows: list[SummaryRow]) -> str:

@@ -89,7 +89,7 @@ def test_a_failing_run_exits_1(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("sim.runner.run", broken)
+    monkeypatch.setattr("sim.batch.run", broken)
     assert main(["run", str(baseline_path), "-n", "2", "--out", str(tmp_path)]) == 1
 
 
@@ -213,15 +213,17 @@ def test_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> Non
 
     term = Terminal()
     monkeypatch.setattr(_sys, "stderr", term)
-    with _progress_bar("baseline", quiet=False) as progress:
+    with _progress_bar("baseline", 60, quiet=False) as progress:
         assert progress is not None
-        for done in range(1, 61):
-            progress(done, 60)
+        progress.within(10.5)  # within a chunk running here
+        assert "10/60" in term.getvalue()
+        for _ in range(3):
+            progress.chunk(20)
     assert "60/60" in term.getvalue()
-    with _progress_bar("baseline", quiet=True) as progress:
+    with _progress_bar("baseline", 60, quiet=True) as progress:
         assert progress is None
     monkeypatch.setattr(_sys, "stderr", io.StringIO())  # not a terminal
-    with _progress_bar("baseline", quiet=False) as progress:
+    with _progress_bar("baseline", 60, quiet=False) as progress:
         assert progress is None
 
 
@@ -240,9 +242,9 @@ def test_resume_skips_only_up_to_date_outputs(
 def test_an_interrupt_keeps_finished_outputs_and_says_what_to_rerun(
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import sim.runner
+    import sim.batch
 
-    real = sim.runner.run
+    real = sim.batch.run
     calls = []
 
     def interrupted(*a: object, **k: object) -> object:
@@ -251,7 +253,7 @@ def test_an_interrupt_keeps_finished_outputs_and_says_what_to_rerun(
             raise KeyboardInterrupt
         return real(*a, **k)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sim.runner, "run", interrupted)
+    monkeypatch.setattr(sim.batch, "run", interrupted)
     files = [
         str(root / "scenarios" / f) for f in ("board_10_statutory.toml", "board_ccg_like.toml")
     ]
@@ -269,7 +271,7 @@ def test_a_run_too_big_for_memory_is_refused(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr("sim.cli.MEMORY_PER_CELL", 10**12)
+    monkeypatch.setattr("sim.batch.MEMORY_PER_CELL", 10**12)
     assert main(["run", str(baseline_path), "-n", "2", "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "refused: needs about" in err and "replications" in err

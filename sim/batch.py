@@ -1,0 +1,395 @@
+"""Batch runs: scenarios split into chunks of replications, simulated in this process, in a
+local process pool or on a Dask cluster, and streamed to disk a chunk at a time.
+
+Every backend runs the same function, :func:`simulate_chunk`, on the same chunks. A chunk's
+numbers depend only on the scenario and its replication indices (each replication draws
+from its own seeded streams), so the outputs are identical, to the penny, however many
+workers ran them, in whatever order, on whichever machines. A worker sends back its chunk
+as Parquet bytes (:class:`~sim.output.ChunkOutput`), which this process writes straight to
+the run's temporary directory; at most a few chunks are in flight at once, so memory stays
+bounded however many replications a run has. Chunks of all scenarios of a batch share one
+queue, so workers stay busy from one scenario to the next.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import math
+import multiprocessing
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from sim.engine import Progress
+from sim.output import ChunkOutput, RunWriter, encode_chunk
+from sim.power import VotingPower
+from sim.runner import run
+from sim.scenario import Scenario
+from sim.summary import SummaryRow
+
+#: Bytes of memory a run needs per replication-month-place-sector while a chunk is
+#: simulated and encoded (about 390 measured on the baseline, 10 years).
+MEMORY_PER_CELL = 500
+#: Bytes of disk its output files take per replication-month-place-sector (with a margin).
+DISK_PER_CELL = 50
+#: Largest chunk by default, in replication-months × places × sectors: about 2 GB of memory
+#: per worker at :data:`MEMORY_PER_CELL`.
+CHUNK_CELLS = 4_000_000
+
+
+def cells_per_replication(scenario: Scenario) -> int:
+    """Replication-months × places × sectors of one replication."""
+    return 12 * scenario.horizon_years * len(scenario.places) * len(scenario.sectors)
+
+
+def plan_chunks(
+    replications: int, cells: int, workers: int = 1, chunk_size: int | None = None
+) -> list[range]:
+    """Contiguous chunks of replication indices ``0 .. replications - 1``.
+
+    With ``chunk_size`` the chunks have that many replications (the last may have fewer).
+    Otherwise chunks are as large as :data:`CHUNK_CELLS` allows (large chunks vectorise
+    best), as equal in size as possible, and as many as a multiple of ``workers`` so that
+    no worker idles at the end.
+    """
+    if replications < 1:
+        raise ValueError("no replications to run")
+    if chunk_size is not None:
+        size = max(1, chunk_size)
+        return [range(i, min(i + size, replications)) for i in range(0, replications, size)]
+    cap = max(1, CHUNK_CELLS // max(cells, 1))
+    count = math.ceil(replications / cap)
+    count = min(replications, math.ceil(count / workers) * workers)
+    small, extra = divmod(replications, count)
+    bounds = [k * small + min(k, extra) for k in range(count + 1)]
+    return [range(a, b) for a, b in itertools.pairwise(bounds)]
+
+
+def simulate_chunk(
+    scenario: Scenario, start: int, stop: int, index: int, check: bool = True
+) -> ChunkOutput:
+    """Simulate replications ``start .. stop - 1`` and encode them for disk."""
+    began = time.perf_counter()
+    res = run(scenario, range(start, stop), check=check)
+    return encode_chunk(res, index, time.perf_counter() - began)
+
+
+class Handle(Protocol):
+    """A submitted chunk: a concurrent.futures or dask.distributed future."""
+
+    def result(self) -> Any: ...
+    def cancel(self) -> bool: ...
+
+
+class Backend(Protocol):
+    """Where chunks run."""
+
+    #: Chunks the backend can run at once.
+    workers: int
+    #: Chunks submitted ahead at most (bounds the memory held by finished, unwritten chunks).
+    window: int
+
+    def submit(self, scenario: Scenario, chunk: range, index: int, check: bool) -> Handle: ...
+    def wait_any(self, handles: Sequence[Handle]) -> set[Handle]: ...
+    def restart(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class InProcess:
+    """Runs each chunk here and now, reporting progress within the chunk."""
+
+    workers = 1
+    window = 1  # each chunk is written before the next is simulated
+
+    def __init__(self, progress: Callable[[float], None] | None = None) -> None:
+        self.progress = progress
+
+    def submit(self, scenario: Scenario, chunk: range, index: int, check: bool) -> Handle:
+        fut: Future[ChunkOutput] = Future()
+        step: Progress | None = None
+        if self.progress is not None:
+            report, n = self.progress, len(chunk)
+            step = lambda done, total: report(n * done / max(total, 1))  # noqa: E731
+        try:
+            began = time.perf_counter()
+            res = run(scenario, chunk, check=check, progress=step)
+            fut.set_result(encode_chunk(res, index, time.perf_counter() - began))
+        except Exception as exc:
+            fut.set_exception(exc)
+        return fut
+
+    def wait_any(self, handles: Sequence[Handle]) -> set[Handle]:
+        return set(handles)
+
+    def restart(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _ignore_interrupts() -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops them cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class ProcessPool:
+    """A local pool of worker processes."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.window = 2 * workers
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        # forkserver: workers start from a clean, single-threaded server process that has
+        # imported the model once, rather than forking this (possibly threaded) process.
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(["sim.batch"])
+        return ProcessPoolExecutor(self.workers, context, initializer=_ignore_interrupts)
+
+    def submit(self, scenario: Scenario, chunk: range, index: int, check: bool) -> Handle:
+        return self._pool.submit(simulate_chunk, scenario, chunk.start, chunk.stop, index, check)
+
+    def wait_any(self, handles: Sequence[Handle]) -> set[Handle]:
+        done, _ = wait(handles, return_when=FIRST_COMPLETED)  # type: ignore[arg-type]
+        return set(done)
+
+    def close(self) -> None:
+        # Stop at once: an interrupted batch must not wait for chunks nobody will write.
+        processes = list(getattr(self._pool, "_processes", {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            if p.is_alive():
+                p.terminate()
+        for p in processes:
+            p.join(timeout=5)
+
+    def restart(self) -> None:
+        """A new pool after a worker died (a broken pool runs nothing more)."""
+        self.close()
+        self._pool = self._start()
+
+
+def _reachable(address: str) -> None:
+    """Fail fast (OSError) if nothing listens at a ``tcp://HOST:PORT`` address."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.hostname and parts.port:
+        socket.create_connection((parts.hostname, parts.port), timeout=10).close()
+
+
+def _worker_version() -> str:
+    from sim import __version__
+
+    return __version__
+
+
+class DaskCluster:
+    """A dask.distributed cluster: ``local`` starts a LocalCluster on this machine, any
+    other address (``tcp://HOST:PORT``) connects to a running scheduler."""
+
+    def __init__(self, address: str, workers: int | None = None) -> None:
+        try:
+            # Typed as Any: distributed's own annotations are partial.
+            dd: Any = importlib.import_module("distributed")
+        except ImportError:
+            raise RuntimeError(
+                "--dask needs dask.distributed: pip install 'icb-sim[dask]'"
+            ) from None
+        self._cluster: Any = None
+        self.client: Any
+        if address == "local":
+            self._cluster = dd.LocalCluster(
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=40,  # logging.ERROR
+            )
+            self.client = dd.Client(self._cluster)
+        else:
+            try:
+                _reachable(address)
+                self.client = dd.Client(address, timeout="20s")
+            except OSError as exc:
+                raise RuntimeError(f"cannot reach the dask scheduler at {address}: {exc}") from None
+        from sim import __version__
+
+        try:
+            theirs = self.client.submit(_worker_version, pure=False).result()
+        except Exception as exc:
+            self.close()
+            raise RuntimeError(
+                f"dask workers cannot run the simulator ({type(exc).__name__}: {exc}); "
+                "install icb-sim on every worker"
+            ) from None
+        if theirs != __version__:
+            self.close()
+            raise RuntimeError(
+                f"dask workers run icb-sim {theirs}, this machine {__version__}: "
+                "install the same version everywhere"
+            )
+        n = len(self.client.scheduler_info().get("workers", {}))
+        self.workers = max(1, n)
+        self.window = 2 * self.workers
+
+    def submit(self, scenario: Scenario, chunk: range, index: int, check: bool) -> Handle:
+        fut: Handle = self.client.submit(
+            simulate_chunk, scenario, chunk.start, chunk.stop, index, check, pure=False
+        )
+        return fut
+
+    def wait_any(self, handles: Sequence[Handle]) -> set[Handle]:
+        dd: Any = importlib.import_module("distributed")
+        done, _ = dd.wait(list(handles), return_when="FIRST_COMPLETED")
+        return set(done)
+
+    def restart(self) -> None:
+        pass  # the scheduler replaces lost workers itself
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_backend(
+    workers: int = 1, dask: str | None = None, progress: Callable[[float], None] | None = None
+) -> Backend:
+    """The backend for ``--workers`` and ``--dask``."""
+    if dask is not None:
+        return DaskCluster(dask, workers if workers > 1 else None)
+    if workers > 1:
+        return ProcessPool(workers)
+    return InProcess(progress)
+
+
+@dataclass
+class Outcome:
+    """What became of one scenario of a batch."""
+
+    scenario: Scenario
+    path: Path | None = None
+    summary: list[SummaryRow] = field(default_factory=list)
+    compositions: list[tuple[int, VotingPower]] = field(default_factory=list)
+    error: str | None = None
+    #: Seconds the chunks took to simulate and encode, summed over workers.
+    chunk_seconds: float = 0.0
+
+
+@dataclass
+class _Open:
+    writer: RunWriter
+    remaining: int
+
+
+def run_batch(
+    scenarios: Sequence[Scenario],
+    out_dir: Path,
+    backend: Backend,
+    chunk_size: int | None = None,
+    check: bool = True,
+    on_chunk: Callable[[int], None] | None = None,
+) -> Iterator[Outcome]:
+    """Run scenarios on a backend and write each one's outputs under ``out_dir``.
+
+    Yields each scenario's :class:`Outcome` as it is finished and published, or as it
+    fails; a failure (a model error, a lost worker) is reported for that scenario and the
+    others go on. ``on_chunk(replications)`` is called as each chunk is written. On an
+    interrupt every unfinished scenario's partial output is removed, the backend stopped,
+    and the interrupt raised; finished scenarios stay published.
+    """
+    tasks = [
+        (k, chunk, i)
+        for k, sc in enumerate(scenarios)
+        for i, chunk in enumerate(
+            plan_chunks(sc.replications, cells_per_replication(sc), backend.workers, chunk_size)
+        )
+    ]
+    chunks_of = {k: sum(1 for t in tasks if t[0] == k) for k in range(len(scenarios))}
+    open_runs: dict[int, _Open] = {}
+    outcomes = {k: Outcome(sc) for k, sc in enumerate(scenarios)}
+    pending: dict[Handle, tuple[int, range, int]] = {}
+    queue = iter(tasks)
+    window = backend.window
+
+    def fail(k: int, message: str) -> Outcome:
+        outcomes[k].error = message
+        if k in open_runs:
+            open_runs.pop(k).writer.abort()
+        for h, (j, _, _) in list(pending.items()):
+            if j == k:
+                h.cancel()
+                del pending[h]
+        return outcomes[k]
+
+    def fill() -> None:
+        while len(pending) < window:
+            task = next(queue, None)
+            if task is None:
+                return
+            k = task[0]
+            if outcomes[k].error is not None:
+                continue
+            if k not in open_runs:
+                open_runs[k] = _Open(RunWriter(scenarios[k], out_dir), chunks_of[k])
+            pending[backend.submit(scenarios[k], task[1], task[2], check)] = task
+
+    try:
+        fill()
+        while pending:
+            for h in backend.wait_any(list(pending)):
+                if h not in pending:
+                    continue  # cancelled when its scenario failed
+                k, chunk, _ = pending.pop(h)
+                try:
+                    out: ChunkOutput = h.result()
+                except BrokenProcessPool:
+                    # Every chunk in flight is lost with the pool: fail their scenarios,
+                    # start a new pool, and go on with the scenarios not yet started.
+                    lost = {k} | {j for j, _, _ in pending.values()}
+                    pending.clear()
+                    for j in sorted(lost):
+                        yield fail(j, "a worker process died (killed, or out of memory)")
+                    backend.restart()
+                    break
+                except Exception as exc:
+                    name = type(exc).__name__
+                    why = "a worker process died" if name == "KilledWorker" else str(exc)
+                    yield fail(k, f"{name}: {why}")
+                    continue
+                if k not in open_runs:
+                    continue
+                run_ = open_runs[k]
+                run_.writer.add(out)
+                outcomes[k].chunk_seconds += out.seconds
+                if on_chunk is not None:
+                    on_chunk(len(chunk))
+                run_.remaining -= 1
+                if run_.remaining == 0:
+                    del open_runs[k]
+                    path, rows = run_.writer.commit()
+                    first = run_.writer.chunks[min(run_.writer.chunks)]
+                    outcomes[k].path, outcomes[k].summary = path, rows
+                    outcomes[k].compositions = first.compositions
+                    yield outcomes[k]
+            fill()
+    except BaseException:
+        for run_ in open_runs.values():
+            run_.writer.abort()
+        for h in pending:
+            h.cancel()
+        raise
