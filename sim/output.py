@@ -36,6 +36,10 @@ from sim.summary import SummaryRow, describe, headline_measures, measures_from_t
 
 Floats = npt.NDArray[np.float64]
 
+#: Parquet compression: zstd at its fastest level writes as fast as snappy here and gives
+#: files about a third smaller.
+PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 1}
+
 #: Tables written a chunk at a time, as directories of part files.
 PART_TABLES = ("timeseries", "transfers", "decisions", "monthly", "measures")
 
@@ -184,10 +188,16 @@ def _strings(codes: npt.NDArray[np.int64], names: Sequence[str]) -> pa.Array:
 
 
 def _name_lists(flags: npt.NDArray[np.bool_], names: Sequence[str]) -> pa.Array:
-    """A list-of-strings column: for each row of ``flags``, the names whose flag is set."""
+    """A list-of-names column: for each row of ``flags``, the names whose flag is set.
+
+    The names are dictionary-encoded, so repeating rows (one per place) copies only codes.
+    """
     _, cols = np.nonzero(flags)
     offsets = np.concatenate([[0], np.cumsum(flags.sum(axis=1))]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), _strings(cols, names))
+    values = pa.DictionaryArray.from_arrays(
+        pa.array(cols, pa.int16()), pa.array(list(names) or [""], pa.string())
+    )
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
 
 
 def write_power_csv(
@@ -324,7 +334,7 @@ def encode_chunk(res: Results, index: int, seconds: float = 0.0) -> ChunkOutput:
     parts = {}
     for name, table in part_tables(res).items():
         sink = pa.BufferOutputStream()
-        pq.write_table(table, sink)
+        pq.write_table(table, sink, **PARQUET_OPTIONS)
         parts[name] = sink.getvalue().to_pybytes()
     return ChunkOutput(
         index=index,
@@ -382,7 +392,7 @@ class RunWriter:
         measures_dir = self.tmp / "measures.parquet"
         measures = pq.read_table(measures_dir)
         shutil.rmtree(measures_dir)
-        pq.write_table(measures, measures_dir)
+        pq.write_table(measures, measures_dir, **PARQUET_OPTIONS)
         rows = [describe(m) for m in measures_from_table(measures)]
         write_summary_csv(rows, self.tmp / "summary.csv")
         write_power_csv(first.compositions, cal, self.tmp / "power.csv")

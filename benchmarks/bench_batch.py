@@ -1,0 +1,132 @@
+"""Batch benchmark: the whole scenario library, end to end (simulate, encode, write to disk),
+in this process, on a local pool of 2 workers, and on a Dask LocalCluster of 2 workers.
+
+Every scenario file in ``scenarios/`` (sweeps expanded) runs with the same number of
+replications. Each configuration runs ``--repeats`` times in a fresh process; the best and
+median wall times are reported with the throughput in replication-years per second, with
+and without starting the workers (the pool's processes, the cluster). All configurations
+write identical outputs; the benchmark checks that the summaries agree.
+
+Usage: ``make bench`` or ``python benchmarks/bench_batch.py [--replications 1000]``.
+Targets (docs/performance.md): 2 workers at least 1.8 times the throughput of 1; the Dask
+LocalCluster within 20% of the process pool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ("in-process", "pool-2", "dask-local-2")
+
+
+def _library(replications: int) -> list[object]:
+    from sim.loader import load_variants
+
+    out: list[object] = []
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        for sc in load_variants(path):
+            if not isinstance(sc, Exception):
+                out.append(sc.model_copy(update={"replications": replications}))
+    return out
+
+
+def measure(config: str, replications: int) -> dict[str, float | str]:
+    """One timed batch of the library (this process)."""
+    from sim.batch import make_backend, run_batch
+    from sim.scenario import Scenario
+
+    scenarios = [sc for sc in _library(replications) if isinstance(sc, Scenario)]
+    began = time.perf_counter()
+    workers = 1 if config == "in-process" else 2
+    backend = make_backend(workers, "local" if config.startswith("dask") else None)
+    started = time.perf_counter()
+    digest = []
+    with tempfile.TemporaryDirectory() as out:
+        try:
+            for outcome in run_batch(scenarios, Path(out), backend):
+                if outcome.error:
+                    raise RuntimeError(f"{outcome.scenario.name}: {outcome.error}")
+                digest.append((outcome.scenario.name, [r.mean for r in outcome.summary]))
+        finally:
+            backend.close()
+        ended = time.perf_counter()
+    years = sum(sc.replications * sc.horizon_years for sc in scenarios)
+    return {
+        "config": config,
+        "scenarios": len(scenarios),
+        "replication_years": years,
+        "startup_s": started - began,
+        "run_s": ended - started,
+        "total_s": ended - began,
+        "summary": json.dumps(sorted(digest)),
+    }
+
+
+def _child(config: str, replications: int) -> dict[str, float | str]:
+    cmd = [sys.executable, __file__, "--child", config, "--replications", str(replications)]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+    result: dict[str, float | str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--replications", type=int, default=1000, help="per scenario")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.replications)))
+        return
+    rows = {}
+    summaries = set()
+    for config in args.configs.split(","):
+        runs = [_child(config, args.replications) for _ in range(args.repeats)]
+        summaries |= {str(r["summary"]) for r in runs}
+        totals = [float(r["total_s"]) for r in runs]
+        run_only = [float(r["run_s"]) for r in runs]
+        years = float(runs[0]["replication_years"])
+        rows[config] = {
+            "best_total_s": min(totals),
+            "median_total_s": statistics.median(totals),
+            "best_run_s": min(run_only),
+            "startup_s": statistics.median(float(r["startup_s"]) for r in runs),
+            "rep_years_per_s": years / min(totals),
+            "rep_years_per_s_excl_startup": years / min(run_only),
+        }
+        print(
+            f"{config:<13} {runs[0]['scenarios']} scenarios x {args.replications} reps: "
+            f"best {min(totals):6.2f} s (median {statistics.median(totals):6.2f} s, start-up "
+            f"{rows[config]['startup_s']:.2f} s)  {rows[config]['rep_years_per_s']:9,.0f} "
+            f"replication-years/s ({rows[config]['rep_years_per_s_excl_startup']:,.0f} "
+            "without start-up)"
+        )
+    if len(summaries) != 1:
+        raise SystemExit("configurations disagree on the results: a determinism bug")
+    base = rows.get("in-process")
+    pool = rows.get("pool-2")
+    dask = rows.get("dask-local-2")
+    if base and pool:
+        print(
+            f"2 workers / 1: {pool['rep_years_per_s'] / base['rep_years_per_s']:.2f}x "
+            "(target at least 1.8x)"
+        )
+    if pool and dask:
+        print(
+            f"Dask LocalCluster / pool: {dask['rep_years_per_s'] / pool['rep_years_per_s']:.2f} "
+            "(target at least 0.8)"
+        )
+    print("all configurations gave identical summaries")
+
+
+if __name__ == "__main__":
+    main()
