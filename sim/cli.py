@@ -243,6 +243,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finished: list[str] = []
     try:
         failed = _run_all(args, todo, finished)
+        if finished:
+            from sim.report import write_report
+
+            names = [sc.name for sc in todo if sc.name in finished]  # in the command's order
+            print(f"\nreport: {write_report(args.out, [args.out / n for n in names])}")
         rest = [sc.name for sc in todo if sc.name not in finished]
         if failed and rest:
             print(

@@ -249,12 +249,18 @@ def test_a_killed_worker_fails_only_its_scenario_and_resume_reruns_it(
     assert code == 1
     assert "baseline: run failed: a worker process died" in err
     assert "rerun" in err.lower() and "--resume" in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["board_ccg_like"]  # nothing partial
+    # Nothing partial: the finished scenario and the report of it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["board_ccg_like", "report.html"]
     assert main([*args, "--resume"]) == 0
     out = capsys.readouterr().out
     assert "board_ccg_like: outputs up to date, skipped (--resume)" in out
     assert (tmp_path / "baseline" / "manifest.json").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["baseline", "board_ccg_like"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "baseline",
+        "board_ccg_like",
+        "report.html",
+    ]
+    assert 'data-variant="baseline"' in (tmp_path / "report.html").read_text()
 
 
 def test_an_interrupt_in_a_pool_run_keeps_finished_scenarios_only(

@@ -63,12 +63,26 @@ def test_run_writes_the_contracted_files(
     assert "primary_care_share" in printed and "95% CI" in printed
 
 
+def test_a_batch_writes_one_report_of_its_scenarios(root: Path, tmp_path: Path) -> None:
+    files = [root / "scenarios" / f for f in ("board_10_statutory.toml", "board_ccg_like.toml")]
+    assert main(["run", *map(str, files), "-n", "3", "--out", str(tmp_path), "-q"]) == 0
+    html = (tmp_path / "report.html").read_text()
+    assert 'data-variant="board_10_statutory"' in html and 'data-variant="board_ccg_like"' in html
+    # A resumed batch still reports every scenario of the command, skipped or run.
+    more = [*files, root / "scenarios" / "baseline.toml"]
+    assert main(["run", *map(str, more), "-n", "3", "--out", str(tmp_path), "-q", "--resume"]) == 0
+    html = (tmp_path / "report.html").read_text()
+    names = ("board_10_statutory", "board_ccg_like", "baseline")
+    assert all(f'data-variant="{n}"' in html for n in names)
+
+
 def test_rerun_replaces_outputs_whole(baseline_path: Path, tmp_path: Path) -> None:
     assert main(["run", str(baseline_path), "-n", "2", "--out", str(tmp_path)]) == 0
     assert main(["run", str(baseline_path), "-n", "3", "--out", str(tmp_path)]) == 0
     manifest = json.loads((tmp_path / "baseline" / "manifest.json").read_text())
     assert manifest["replications"] == 3
-    assert [p.name for p in tmp_path.iterdir()] == ["baseline"]  # no temporary leftovers
+    # No temporary leftovers.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["baseline", "report.html"]
 
 
 def test_a_bad_file_does_not_stop_the_good_ones(
@@ -179,6 +193,7 @@ def test_a_sweep_runs_every_variant_and_reports_the_bad_ones(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all("board.quorum: must be between 0 and 1, got 1.5" in e for e in err)
     made = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert made.pop(0) == "report.html"
     assert made == [
         "sweep__board.rule-simple_majority__board.quorum-0.5",
         "sweep__board.rule-two_thirds__board.quorum-0.5",
