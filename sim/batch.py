@@ -20,7 +20,9 @@ import multiprocessing
 import os
 import signal
 import socket
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -181,6 +183,10 @@ class ProcessPool:
         self._pool = self._start()
 
 
+#: Seconds to wait for a scheduler's first worker.
+WORKER_WAIT_S = 30
+
+
 def _reachable(address: str) -> None:
     """Fail fast (OSError) if nothing listens at a ``tcp://HOST:PORT`` address."""
     from urllib.parse import urlsplit
@@ -205,20 +211,26 @@ class DaskCluster:
             # Typed as Any: distributed's own annotations are partial.
             dd: Any = importlib.import_module("distributed")
         except ImportError:
-            raise RuntimeError(
-                "--dask needs dask.distributed: pip install 'icb-sim[dask]'"
-            ) from None
+            raise RuntimeError("needs dask.distributed: pip install 'icb-sim[dask]'") from None
         self._cluster: Any = None
         self.client: Any
         if address == "local":
-            self._cluster = dd.LocalCluster(
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=40,  # logging.ERROR
-            )
+            # Workers started while Ctrl-C is ignored inherit that, and leave an interrupt
+            # to this process, which stops them (rather than each printing a traceback).
+            main = threading.current_thread() is threading.main_thread()
+            old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                self._cluster = dd.LocalCluster(
+                    n_workers=workers or os.cpu_count() or 1,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=40,  # logging.ERROR
+                )
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, old)
             self.client = dd.Client(self._cluster)
         else:
             try:
@@ -229,21 +241,28 @@ class DaskCluster:
         from sim import __version__
 
         try:
-            theirs = self.client.submit(_worker_version, pure=False).result()
+            self.client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+            versions = self.client.run(_worker_version)
         except Exception as exc:
             self.close()
+            if type(exc).__name__ == "TimeoutError":
+                raise RuntimeError(
+                    f"no dask workers joined the scheduler within {WORKER_WAIT_S} s; "
+                    "start some with 'dask worker ADDRESS'"
+                ) from None
             raise RuntimeError(
                 f"dask workers cannot run the simulator ({type(exc).__name__}: {exc}); "
                 "install icb-sim on every worker"
             ) from None
-        if theirs != __version__:
+        wrong = sorted({v for v in versions.values() if v != __version__})
+        if wrong:
             self.close()
             raise RuntimeError(
-                f"dask workers run icb-sim {theirs}, this machine {__version__}: "
+                f"dask workers run icb-sim {', '.join(wrong)}, this machine {__version__}: "
                 "install the same version everywhere"
             )
-        n = len(self.client.scheduler_info().get("workers", {}))
-        self.workers = max(1, n)
+        # Every worker thread runs a chunk at a time.
+        self.workers = max(1, sum(self.client.nthreads().values()))
         self.window = 2 * self.workers
 
     def submit(self, scenario: Scenario, chunk: range, index: int, check: bool) -> Handle:
@@ -271,7 +290,7 @@ def make_backend(
 ) -> Backend:
     """The backend for ``--workers`` and ``--dask``."""
     if dask is not None:
-        return DaskCluster(dask, workers if workers > 1 else None)
+        return DaskCluster(dask, workers)
     if workers > 1:
         return ProcessPool(workers)
     return InProcess(progress)
@@ -296,6 +315,102 @@ class _Open:
     remaining: int
 
 
+class _Batch:
+    """The bookkeeping of one :func:`run_batch`: open writers, chunks in flight, outcomes."""
+
+    def __init__(
+        self,
+        scenarios: Sequence[Scenario],
+        out_dir: Path,
+        backend: Backend,
+        chunk_size: int | None,
+        check: bool,
+    ) -> None:
+        self.scenarios, self.out_dir, self.backend, self.check = scenarios, out_dir, backend, check
+        tasks = [
+            (k, chunk, i)
+            for k, sc in enumerate(scenarios)
+            for i, chunk in enumerate(
+                plan_chunks(sc.replications, cells_per_replication(sc), backend.workers, chunk_size)
+            )
+        ]
+        self.chunks_of = Counter(k for k, _, _ in tasks)
+        self.queue = iter(tasks)
+        self.open: dict[int, _Open] = {}
+        self.outcomes = {k: Outcome(sc) for k, sc in enumerate(scenarios)}
+        self.pending: dict[Handle, tuple[int, range, int]] = {}
+        self.failed: list[int] = []
+
+    def fail(self, k: int, message: str) -> None:
+        """Fail scenario ``k``: remove what it wrote, cancel its chunks in flight."""
+        if self.outcomes[k].error is not None:
+            return
+        self.outcomes[k].error = message
+        self.failed.append(k)
+        if k in self.open:
+            self.open.pop(k).writer.abort()
+        for h, (j, _, _) in list(self.pending.items()):
+            if j == k:
+                h.cancel()
+                del self.pending[h]
+
+    def fill(self) -> None:
+        """Submit chunks until the backend's window is full or the queue is empty."""
+        while len(self.pending) < self.backend.window:
+            task = next(self.queue, None)
+            if task is None:
+                return
+            k = task[0]
+            if self.outcomes[k].error is not None:
+                continue
+            if k not in self.open:
+                try:
+                    writer = RunWriter(self.scenarios[k], self.out_dir)
+                except OSError as exc:
+                    self.fail(k, f"cannot write outputs: {exc}")
+                    continue
+                self.open[k] = _Open(writer, self.chunks_of[k])
+            handle = self.backend.submit(self.scenarios[k], task[1], task[2], self.check)
+            self.pending[handle] = task
+
+    def lose_everything_in_flight(self, why: str) -> None:
+        """Fail every scenario with a chunk in flight (a broken pool loses them all)."""
+        for k in sorted({k for k, _, _ in self.pending.values()}):
+            self.fail(k, why)
+        self.pending.clear()
+
+    def write(self, k: int, out: ChunkOutput) -> bool:
+        """Write a chunk; publish its scenario if it was the last. Whether it published."""
+        run_ = self.open[k]
+        try:
+            run_.writer.add(out)
+            self.outcomes[k].chunk_seconds += out.seconds
+            run_.remaining -= 1
+            if run_.remaining:
+                return False
+            path, rows = run_.writer.commit()
+        except OSError as exc:
+            self.fail(k, f"cannot write outputs: {exc}")
+            return False
+        del self.open[k]
+        first = run_.writer.chunks[min(run_.writer.chunks)]
+        self.outcomes[k].path, self.outcomes[k].summary = path, rows
+        self.outcomes[k].compositions = first.compositions
+        return True
+
+    def abort(self) -> None:
+        """Remove every unfinished scenario's outputs and cancel every chunk in flight."""
+        for run_ in self.open.values():
+            run_.writer.abort()
+        self.open.clear()
+        for h in self.pending:
+            h.cancel()
+        self.pending.clear()
+
+
+POOL_LOST = "a worker process died (killed, or out of memory)"
+
+
 def run_batch(
     scenarios: Sequence[Scenario],
     out_dir: Path,
@@ -307,89 +422,67 @@ def run_batch(
     """Run scenarios on a backend and write each one's outputs under ``out_dir``.
 
     Yields each scenario's :class:`Outcome` as it is finished and published, or as it
-    fails; a failure (a model error, a lost worker) is reported for that scenario and the
-    others go on. ``on_chunk(replications)`` is called as each chunk is written. On an
-    interrupt every unfinished scenario's partial output is removed, the backend stopped,
-    and the interrupt raised; finished scenarios stay published.
+    fails. A failure is that scenario's alone: a model error, outputs that cannot be
+    written, or a worker process that died (which loses every chunk in flight with the
+    pool: those scenarios fail and the rest go on in a new pool). A lost cluster fails
+    every scenario not yet finished. ``on_chunk(replications)`` is called as each chunk is
+    written. On an interrupt every unfinished scenario's partial output is removed and the
+    interrupt raised; finished scenarios stay published.
     """
-    tasks = [
-        (k, chunk, i)
-        for k, sc in enumerate(scenarios)
-        for i, chunk in enumerate(
-            plan_chunks(sc.replications, cells_per_replication(sc), backend.workers, chunk_size)
-        )
-    ]
-    chunks_of = {k: sum(1 for t in tasks if t[0] == k) for k in range(len(scenarios))}
-    open_runs: dict[int, _Open] = {}
-    outcomes = {k: Outcome(sc) for k, sc in enumerate(scenarios)}
-    pending: dict[Handle, tuple[int, range, int]] = {}
-    queue = iter(tasks)
-    window = backend.window
+    batch = _Batch(scenarios, out_dir, backend, chunk_size, check)
+    reported: set[int] = set()
 
-    def fail(k: int, message: str) -> Outcome:
-        outcomes[k].error = message
-        if k in open_runs:
-            open_runs.pop(k).writer.abort()
-        for h, (j, _, _) in list(pending.items()):
-            if j == k:
-                h.cancel()
-                del pending[h]
-        return outcomes[k]
-
-    def fill() -> None:
-        while len(pending) < window:
-            task = next(queue, None)
-            if task is None:
-                return
-            k = task[0]
-            if outcomes[k].error is not None:
-                continue
-            if k not in open_runs:
-                open_runs[k] = _Open(RunWriter(scenarios[k], out_dir), chunks_of[k])
-            pending[backend.submit(scenarios[k], task[1], task[2], check)] = task
+    def failures() -> Iterator[Outcome]:
+        for k in batch.failed:
+            if k not in reported:
+                reported.add(k)
+                yield batch.outcomes[k]
 
     try:
-        fill()
-        while pending:
-            for h in backend.wait_any(list(pending)):
-                if h not in pending:
+        while True:
+            try:
+                batch.fill()
+            except BrokenProcessPool:  # the pool broke between two chunks
+                batch.lose_everything_in_flight(POOL_LOST)
+                backend.restart()
+                yield from failures()
+                continue
+            if not batch.pending:
+                break
+            try:
+                done = backend.wait_any(list(batch.pending))
+            except Exception as exc:  # the cluster itself is gone: nothing more can run
+                why = f"lost the cluster ({type(exc).__name__}: {exc})"
+                batch.lose_everything_in_flight(why)
+                for k in range(len(scenarios)):
+                    if batch.outcomes[k].path is None:
+                        batch.fail(k, why)
+                yield from failures()
+                return
+            for h in done:
+                if h not in batch.pending:
                     continue  # cancelled when its scenario failed
-                k, chunk, _ = pending.pop(h)
+                k, chunk, _ = batch.pending.pop(h)
                 try:
                     out: ChunkOutput = h.result()
                 except BrokenProcessPool:
-                    # Every chunk in flight is lost with the pool: fail their scenarios,
-                    # start a new pool, and go on with the scenarios not yet started.
-                    lost = {k} | {j for j, _, _ in pending.values()}
-                    pending.clear()
-                    for j in sorted(lost):
-                        yield fail(j, "a worker process died (killed, or out of memory)")
+                    batch.fail(k, POOL_LOST)
+                    batch.lose_everything_in_flight(POOL_LOST)
                     backend.restart()
                     break
                 except Exception as exc:
                     name = type(exc).__name__
                     why = "a worker process died" if name == "KilledWorker" else str(exc)
-                    yield fail(k, f"{name}: {why}")
+                    batch.fail(k, f"{name}: {why}")
                     continue
-                if k not in open_runs:
+                if k not in batch.open:
                     continue
-                run_ = open_runs[k]
-                run_.writer.add(out)
-                outcomes[k].chunk_seconds += out.seconds
+                published = batch.write(k, out)
                 if on_chunk is not None:
                     on_chunk(len(chunk))
-                run_.remaining -= 1
-                if run_.remaining == 0:
-                    del open_runs[k]
-                    path, rows = run_.writer.commit()
-                    first = run_.writer.chunks[min(run_.writer.chunks)]
-                    outcomes[k].path, outcomes[k].summary = path, rows
-                    outcomes[k].compositions = first.compositions
-                    yield outcomes[k]
-            fill()
+                if published:
+                    yield batch.outcomes[k]
+            yield from failures()
     except BaseException:
-        for run_ in open_runs.values():
-            run_.writer.abort()
-        for h in pending:
-            h.cancel()
+        batch.abort()
         raise

@@ -50,6 +50,24 @@ def _seed(text: str) -> int:
     return value
 
 
+def _dask_address(text: str) -> str:
+    """``local``, or a scheduler address ``tcp://HOST:PORT`` (or ``tls://``)."""
+    from urllib.parse import urlsplit
+
+    if text == "local":
+        return text
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname or port is None:
+        raise argparse.ArgumentTypeError(
+            f"must be 'local' or a scheduler address like tcp://HOST:8786, got {text!r}"
+        )
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used to document the CLI)."""
     parser = _Parser(prog="python -m sim", description="ICB funding-allocation scenario simulator")
@@ -89,12 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         "-j",
         type=_positive,
-        default=1,
         help="worker processes on this machine (default 1: run here); with --dask local, "
-        "the LocalCluster's workers",
+        "the LocalCluster's workers (default: one per core)",
     )
     run.add_argument(
         "--dask",
+        type=_dask_address,
         metavar="local|tcp://HOST:PORT",
         help="run chunks on a dask.distributed cluster: 'local' starts one on this machine, "
         "an address uses a running scheduler",
@@ -214,9 +232,9 @@ class _Bar:
         self.bar.n = self.done
         self.bar.refresh()
 
-    def write(self, text: str) -> None:
-        """Print above the bar."""
-        self.bar.write(text, file=sys.stdout)
+    def write(self, text: str, file: Any = None) -> None:
+        """Print above the bar (to standard output unless ``file`` is given)."""
+        self.bar.write(text, file=file or sys.stdout)
 
 
 @contextmanager
@@ -242,17 +260,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     todo = [sc.model_copy(update=update) for sc in scenarios]
     finished: list[str] = []
     try:
-        failed = _run_all(args, todo, finished)
+        failed, rerun = _run_all(args, todo, finished)
         if finished:
             from sim.report import write_report
 
             names = [sc.name for sc in todo if sc.name in finished]  # in the command's order
             print(f"\nreport: {write_report(args.out, [args.out / n for n in names])}")
-        rest = [sc.name for sc in todo if sc.name not in finished]
-        if failed and rest:
+        if rerun:
             print(
-                f"{len(rest)} scenario(s) not finished: {', '.join(rest)}. Rerun the same "
-                "command with --resume to run only those.",
+                f"{len(rerun)} scenario(s) failed and were not written: {', '.join(rerun)}. "
+                "Rerun the same command with --resume to run only those.",
                 file=sys.stderr,
             )
     except KeyboardInterrupt:
@@ -281,79 +298,118 @@ def _up_to_date(where: Path, sc: Scenario) -> bool:
     )
 
 
-def _too_big(sc: Scenario, out: Path, workers: int, chunk_size: int | None) -> str | None:
-    """Why a run would not fit in memory (its chunks in flight here) or on disk, or None."""
+def _available_memory() -> int | None:
+    """Bytes of memory available to new work (MemAvailable: free plus reclaimable cache)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _too_big(
+    sc: Scenario, out: Path, workers: int, chunk_size: int | None, disk_taken: int = 0
+) -> str | None:
+    """Why a run would not fit in memory (its chunks in flight on this machine) or on disk
+    (after ``disk_taken`` bytes for the runs before it in the batch), or None."""
     from sim.batch import DISK_PER_CELL, MEMORY_PER_CELL, cells_per_replication, plan_chunks
 
     per_rep = cells_per_replication(sc)
-    chunk = max(len(c) for c in plan_chunks(sc.replications, per_rep, workers, chunk_size))
-    cells = sc.replications * per_rep
-    need_mem = min(workers, sc.replications) * chunk * per_rep * MEMORY_PER_CELL
-    need_disk = cells * DISK_PER_CELL
-    try:
-        free_mem = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        free_mem = None
+    chunks = plan_chunks(sc.replications, per_rep, workers, chunk_size)
+    chunk = max(len(c) for c in chunks)
+    in_flight = min(workers, len(chunks))
+    need_mem = in_flight * chunk * per_rep * MEMORY_PER_CELL
+    need_disk = sc.replications * per_rep * DISK_PER_CELL
+    free_mem = _available_memory()
     probe = out if out.exists() else out.resolve().parent
     while not probe.exists():
         probe = probe.parent
-    free_disk = shutil.disk_usage(probe).free
+    free_disk = shutil.disk_usage(probe).free - disk_taken
     if free_mem is not None and need_mem > 0.8 * free_mem:
-        fits = max(1, int(0.8 * free_mem / (workers * per_rep * MEMORY_PER_CELL)))
+        fits = max(1, int(0.8 * free_mem / (in_flight * per_rep * MEMORY_PER_CELL)))
         return (
-            f"needs about {need_mem / 1e9:.1f} GB of memory for {workers} chunk(s) of {chunk:,} "
+            f"needs about {need_mem / 1e9:.1f} GB of memory for {in_flight} chunk(s) of {chunk:,} "
             f"replications, {free_mem / 1e9:.1f} GB available; use --chunk-size {fits:,} or "
             "less (or fewer --workers)"
         )
     if need_disk > free_disk:
-        fits = int(free_disk / (per_rep * DISK_PER_CELL))
+        fits = max(0, int(free_disk / (per_rep * DISK_PER_CELL)))
+        left = "left for it after the runs before it in this command" if disk_taken else "free"
         return (
-            f"its outputs need about {need_disk / 1e9:.1f} GB of disk, {free_disk / 1e9:.1f} GB "
-            f"free in {probe}; run at most about {fits:,} replications or free some space"
+            f"its outputs need about {need_disk / 1e9:.1f} GB of disk, "
+            f"{max(free_disk, 0) / 1e9:.1f} GB {left} in {probe}; run at most about "
+            f"{fits:,} replications or free some space"
         )
     return None
 
 
-def _run_all(args: argparse.Namespace, todo: list[Scenario], finished: list[str]) -> bool:
+def _local_workers(args: argparse.Namespace) -> int:
+    """Worker processes on this machine: ``--workers``, or for ``--dask local`` one per core."""
+    if args.dask == "local":
+        return int(args.workers or os.cpu_count() or 1)
+    if args.dask is not None:
+        return 1  # remote workers; only finished chunks are held here
+    return int(args.workers or 1)
+
+
+def _run_all(
+    args: argparse.Namespace, todo: list[Scenario], finished: list[str]
+) -> tuple[bool, list[str]]:
     """Run every scenario on the chosen backend, writing each as it finishes; return
-    whether any failed."""
-    from sim.batch import make_backend, run_batch
+    whether any failed, and the scenarios whose run failed (to rerun)."""
+    from sim.batch import DISK_PER_CELL, cells_per_replication, make_backend, run_batch
     from sim.calendar import Calendar
     from sim.power import format_power
     from sim.summary import format_table
 
     failed = False
+    rerun: list[str] = []
     runs: list[Scenario] = []
-    workers = args.workers if args.dask in (None, "local") else 1
+    workers = _local_workers(args)
+    if args.dask not in (None, "local") and args.workers:
+        print(
+            "--workers: ignored with a remote scheduler (its workers are started with "
+            "'dask worker')",
+            file=sys.stderr,
+        )
+    disk_taken = 0
     for sc in todo:
         if args.resume and _up_to_date(args.out / sc.name, sc):
             print(f"{sc.name}: outputs up to date, skipped (--resume)")
             finished.append(sc.name)
             continue
-        problem = _too_big(sc, args.out, workers, args.chunk_size)
+        problem = _too_big(sc, args.out, workers, args.chunk_size, disk_taken)
         if problem:
             print(f"{sc.name}: refused: {problem}", file=sys.stderr)
             failed = True
             continue
+        disk_taken += sc.replications * cells_per_replication(sc) * DISK_PER_CELL
         runs.append(sc)
     if not runs:
-        return failed
+        return failed, rerun
     total = sum(sc.replications for sc in runs)
     with _progress_bar(f"{len(runs)} scenario(s)", total, args.quiet) as progress:
+        say = print if progress is None else progress.write
         try:
             backend = make_backend(
-                args.workers, args.dask, None if progress is None else progress.within
+                workers, args.dask, None if progress is None else progress.within
             )
         except RuntimeError as exc:
-            print(f"--dask: {exc}", file=sys.stderr)
-            return True
+            print(f"--dask {args.dask}: {exc}", file=sys.stderr)
+            return True, rerun
         try:
             on_chunk = None if progress is None else progress.chunk
             for outcome in run_batch(runs, args.out, backend, args.chunk_size, on_chunk=on_chunk):
                 sc = outcome.scenario
                 if outcome.error is not None:
-                    print(f"{sc.name}: run failed: {outcome.error}", file=sys.stderr)
+                    say(f"{sc.name}: run failed: {outcome.error}", file=sys.stderr)
                     failed = True
+                    rerun.append(sc.name)
                     continue
                 cal = Calendar(sc.start_year, sc.horizon_years)
                 lines = [
@@ -365,11 +421,11 @@ def _run_all(args: argparse.Namespace, todo: list[Scenario], finished: list[str]
                         for month, power in outcome.compositions
                     ),
                 ]
-                (print if progress is None else progress.write)("\n".join(lines))
+                say("\n".join(lines))
                 finished.append(sc.name)
         finally:
             backend.close()
-    return failed
+    return failed, rerun
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

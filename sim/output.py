@@ -4,7 +4,7 @@ and the per-chunk Parquet datasets timeseries, transfers, decisions and monthly.
 A scenario's outputs go to ``DIR/<scenario-name>/`` and appear all at once: they are written
 into a temporary directory beside it, which is then renamed into place. The large tables
 are streamed to disk a chunk of replications at a time (:class:`RunWriter`), each chunk as
-one file ``part-NNNNN.parquet`` of a directory named like a file (``timeseries.parquet/``),
+one file ``part-NNNNNNNN.parquet`` of a directory named like a file (``timeseries.parquet/``),
 the layout Spark, pandas, polars, DuckDB and pyarrow read as one table. Parts are numbered
 in replication order, so reading the directory gives rows in replication order.
 """
@@ -378,7 +378,7 @@ class RunWriter:
         if chunk.index in self.chunks:
             raise ValueError(f"chunk {chunk.index} written twice")
         for name, data in chunk.parts.items():
-            (self.tmp / f"{name}.parquet" / f"part-{chunk.index:05d}.parquet").write_bytes(data)
+            (self.tmp / f"{name}.parquet" / f"part-{chunk.index:08d}.parquet").write_bytes(data)
         self.chunks[chunk.index] = replace(chunk, parts={})
         self.replications += chunk.replications
 
@@ -387,6 +387,13 @@ class RunWriter:
         and summary rows."""
         if not self.chunks:
             raise ValueError("no chunks written")
+        try:
+            return self._commit()
+        except BaseException:
+            self.abort()
+            raise
+
+    def _commit(self) -> tuple[Path, list[SummaryRow]]:
         first = self.chunks[min(self.chunks)]
         cal = Calendar(self.scenario.start_year, self.scenario.horizon_years)
         measures_dir = self.tmp / "measures.parquet"
@@ -403,7 +410,12 @@ class RunWriter:
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{self.scenario.name}.old.", dir=self.out))
             os.replace(final, old / "previous")
-            os.replace(self.tmp, final)
+            try:
+                os.replace(self.tmp, final)
+            except BaseException:
+                os.replace(old / "previous", final)  # put the previous run back
+                old.rmdir()
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(self.tmp, final)

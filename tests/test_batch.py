@@ -137,9 +137,22 @@ def test_an_unreachable_scheduler_is_a_clear_error(
     code = main([*args, "--dask", f"tcp://127.0.0.1:{port}"])
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[0].startswith(f"--dask: cannot reach the dask scheduler at tcp://127.0.0.1:{port}")
-    assert "--resume" in err[1]
+    assert len(err) == 1
+    assert err[0].startswith(f"--dask tcp://127.0.0.1:{port}: cannot reach the dask scheduler")
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "address", ["tcp://127.0.0.1:abc", "tcp://127.0.0.1:99999", "foo", "http://127.0.0.1:80"]
+)
+def test_a_bad_dask_address_is_a_one_line_error(
+    baseline_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], address: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", str(baseline_path), "--out", str(tmp_path), "--dask", address])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "must be 'local' or a scheduler address" in err[-1] and "Traceback" not in err[-1]
 
 
 @given(
@@ -188,11 +201,11 @@ class _Recording(InProcess):
 
 
 def test_chunks_in_flight_are_bounded(baseline: Scenario, tmp_path: Path) -> None:
-    """Memory stays bounded: never more chunks in flight than the window, and a written
-    chunk keeps none of its data."""
+    """Memory stays bounded: never more chunks in flight than the window."""
     backend = _Recording(window=3)
     sc = baseline.model_copy(update={"replications": 40, "horizon_years": 2})
-    outcomes = list(run_batch([sc], tmp_path, backend, chunk_size=3))
+    batch = run_batch([sc], tmp_path, backend, chunk_size=3)
+    outcomes = list(batch)
     assert backend.most == 3
     assert outcomes[0].path is not None
     assert len(list((outcomes[0].path / "transfers.parquet").iterdir())) == 14
@@ -309,10 +322,107 @@ def test_a_model_error_in_one_scenario_spares_the_others(
         load_scenario(root / "scenarios" / f).model_copy(update={"replications": 6})
         for f in ("council_red_lines.toml", "baseline.toml")
     ]
-    outcomes = {o.scenario.name: o for o in run_batch(scenarios, tmp_path, InProcess(), 2)}
+    # A window of 3: the failing scenario's other chunks in flight are cancelled.
+    backend = _Recording(window=3)
+    outcomes = {o.scenario.name: o for o in run_batch(scenarios, tmp_path, backend, 2)}
     assert outcomes["council_red_lines"].error == "ArithmeticError: conservation broken"
     assert outcomes["baseline"].error is None
     assert [p.name for p in tmp_path.iterdir()] == ["baseline"]
+
+
+class _Breaks(_Recording):
+    """A pool that breaks when asked to run the chunk after ``after`` chunks."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__(window=2)
+        self.after, self.submitted, self.restarts = after, 0, 0
+
+    def submit(self, scenario: Scenario, chunk: range, index: int, check: bool) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+
+        self.submitted += 1
+        if self.submitted == self.after + 1:
+            raise BrokenProcessPool("a worker died")
+        return super().submit(scenario, chunk, index, check)
+
+    def restart(self) -> None:
+        self.restarts += 1
+
+
+def test_a_pool_broken_between_chunks_fails_the_scenarios_in_flight_only(
+    root: Path, tmp_path: Path
+) -> None:
+    """The pool can break while no chunk is being waited for (between two chunks): the
+    scenarios with chunks in flight fail, later ones run on the new pool."""
+    names = ("board_ccg_like.toml", "baseline.toml", "board_10_statutory.toml")
+    scenarios = [
+        load_scenario(root / "scenarios" / f).model_copy(update={"replications": 4}) for f in names
+    ]
+    backend = _Breaks(after=3)  # ccg 2 chunks, then baseline's 1st; its 2nd breaks the pool
+    outcomes = {o.scenario.name: o for o in run_batch(scenarios, tmp_path, backend, 2)}
+    assert backend.restarts == 1
+    assert outcomes["baseline"].error == "a worker process died (killed, or out of memory)"
+    assert outcomes["board_ccg_like"].path is not None
+    assert outcomes["board_10_statutory"].path is not None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["board_10_statutory", "board_ccg_like"]
+
+
+class _LosesTheCluster(_Recording):
+    def __init__(self) -> None:
+        super().__init__(window=2)
+        self.waits = 0
+
+    def wait_any(self, handles: Sequence[Any]) -> set[Any]:
+        self.waits += 1
+        if self.waits == 3:
+            raise OSError("scheduler-connection-lost")
+        return super().wait_any(handles)
+
+
+def test_a_lost_cluster_fails_every_unfinished_scenario_cleanly(root: Path, tmp_path: Path) -> None:
+    scenarios = [
+        load_scenario(root / "scenarios" / f).model_copy(update={"replications": 4})
+        for f in ("board_ccg_like.toml", "baseline.toml", "board_10_statutory.toml")
+    ]
+    outcomes = list(run_batch(scenarios, tmp_path, _LosesTheCluster(), 2))
+    assert [o.scenario.name for o in outcomes] == [
+        "board_ccg_like",
+        "baseline",
+        "board_10_statutory",
+    ]
+    assert outcomes[0].path is not None
+    for o in outcomes[1:]:
+        assert o.error == "lost the cluster (OSError: scheduler-connection-lost)"
+    assert [p.name for p in tmp_path.iterdir()] == ["board_ccg_like"]
+
+
+def test_outputs_that_cannot_be_written_fail_only_their_scenario(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write error (a full disk, say) fails that scenario, leaves its previous complete
+    run in place and no temporary files, and the batch goes on."""
+    import sim.output
+
+    scenarios = [
+        load_scenario(root / "scenarios" / f).model_copy(update={"replications": 4})
+        for f in ("baseline.toml", "board_ccg_like.toml")
+    ]
+    list(run_batch(scenarios[:1], tmp_path, InProcess()))  # a previous run of baseline
+    before = (tmp_path / "baseline" / "manifest.json").read_text()
+    real = sim.output.write_plan_csv
+
+    def full_disk(compromise: Any, scenario: Scenario, *a: Any) -> None:
+        if scenario.name == "baseline":
+            raise OSError(28, "No space left on device")
+        real(compromise, scenario, *a)
+
+    monkeypatch.setattr(sim.output, "write_plan_csv", full_disk)
+    again = [s.model_copy(update={"replications": 5}) for s in scenarios]
+    outcomes = {o.scenario.name: o for o in run_batch(again, tmp_path, _Recording(window=3), 2)}
+    assert "No space left on device" in str(outcomes["baseline"].error)
+    assert outcomes["board_ccg_like"].path is not None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["baseline", "board_ccg_like"]
+    assert (tmp_path / "baseline" / "manifest.json").read_text() == before
 
 
 def test_future_protocol_of_the_in_process_backend(baseline: Scenario) -> None:
