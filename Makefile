@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(PY) -m ruff check sim tests benchmarks
-	$(PY) -m ruff format --check sim tests benchmarks
+	$(PY) -m ruff check sim tests benchmarks app.py
+	$(PY) -m ruff format --check sim tests benchmarks app.py
 	$(PY) -m mypy
 
 test: lint
@@ -35,6 +35,7 @@ app: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_batch.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -211,8 +211,8 @@ def test_chunks_in_flight_are_bounded(baseline: Scenario, tmp_path: Path) -> Non
     assert len(list((outcomes[0].path / "transfers.parquet").iterdir())) == 14
 
 
-def _grandchildren() -> list[int]:
-    """Processes whose parent is a child of this one (the forkserver's pool workers)."""
+def _pool_workers() -> list[int]:
+    """The pool's worker processes: children of this process's forkserver child."""
     me = os.getpid()
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -223,13 +223,20 @@ def _grandchildren() -> list[int]:
                 continue
             parents[int(entry.name)] = int(fields[1])
     children = {p for p, pp in parents.items() if pp == me}
-    return [p for p, pp in parents.items() if pp in children]
+
+    def forkserver(pid: int) -> bool:
+        try:
+            return b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+
+    return [p for p, pp in parents.items() if pp in children and forkserver(p)]
 
 
 def _kill_a_worker_soon(stop: threading.Event) -> threading.Thread:
     def kill() -> None:
         while not stop.is_set():
-            workers = _grandchildren()
+            workers = _pool_workers()
             if workers:
                 time.sleep(0.3)  # let it start a chunk
                 os.kill(workers[0], signal.SIGKILL)

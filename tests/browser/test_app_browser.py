@@ -1,0 +1,215 @@
+"""The app in a real browser: a finance lead's journey, timed, with screenshots.
+
+Load the app on the baseline, ask for 500 replications, add primary-care seats (timing
+slider to screen), switch on a primary-care ring-fence, check that the primary-care share
+rises and that no exception is shown, download the scenario and check that it is valid and
+gives the numbers on screen, upload it back, show a bad upload's one-line error, and show
+the progress of a long run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+from sim.errors import ScenarioError
+from sim.loader import load_scenario
+from sim.runner import run
+from sim.summary import summarise
+
+#: Slider move to new headline on screen, for 500 replications of the baseline (seconds).
+SPEED_LIMIT_S = 1.0
+WIDTH = 1400
+SEATS = "Primary care (GP) partners (voting seats)"
+
+
+def full_page(page: Page, path: Path) -> None:
+    """A screenshot of the whole app (Streamlit scrolls inside its own containers); with
+    ``APP_SCREENSHOTS`` set (making the docs' pictures), one of the main area alone too."""
+    height = page.evaluate(
+        """() => Math.max(window.innerHeight, ...[...document.querySelectorAll(
+            '[data-testid="stMain"], [data-testid="stSidebarContent"], '
+            + '[data-testid="stMainBlockContainer"]')].map(e => e.scrollHeight))"""
+    )
+    page.set_viewport_size({"width": WIDTH, "height": int(height) + 40})
+    page.wait_for_timeout(400)  # charts redraw at the new size
+    page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("APP_SCREENSHOTS"):  # the main area alone, for the docs
+        page.get_by_test_id("stMainBlockContainer").screenshot(
+            path=str(path.with_name(f"{path.stem}-main.png"))
+        )
+    page.set_viewport_size({"width": WIDTH, "height": 1000})
+
+
+def share_value(page: Page) -> Locator:
+    """The headline primary-care share's value."""
+    metric = page.get_by_test_id("stMetric").filter(has_text="Primary-care share of budgets")
+    return metric.get_by_test_id("stMetricValue")
+
+
+def percent(text: str) -> float:
+    m = re.fullmatch(r"\s*(-?[\d.]+)%\s*", text)
+    assert m, f"not a percentage: {text!r}"
+    return float(m.group(1))
+
+
+def toggle(page: Page, switch: Locator) -> None:
+    """Flip a toggle as a keyboard user would (its label covers the input)."""
+    switch.focus()
+    page.keyboard.press("Space")
+
+
+def wait_for_run(page: Page) -> None:
+    """Wait until the script has finished rerunning (Streamlit's status widget is gone)."""
+    page.wait_for_timeout(150)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
+
+
+def timed_slider_move(page: Page, slider: Locator) -> float:
+    """Seconds from the key press on ``slider`` to a new headline value on screen."""
+    slider.focus()
+    page.evaluate(
+        """() => {
+            window.__moved = null; window.__shown = null;
+            const value = () => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                .find(m => m.textContent.includes('Primary-care share of budgets'))
+                .querySelector('[data-testid="stMetricValue"]').textContent;
+            const before = value();
+            document.addEventListener('keydown', () => { window.__moved = performance.now(); },
+                                      {once: true, capture: true});
+            const obs = new MutationObserver(() => {
+                if (window.__moved !== null && window.__shown === null && value() !== before) {
+                    window.__shown = performance.now(); obs.disconnect();
+                }
+            });
+            obs.observe(document.body, {subtree: true, childList: true, characterData: true});
+        }"""
+    )
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => window.__shown !== null", timeout=30_000)
+    seconds = float(page.evaluate("() => (window.__shown - window.__moved) / 1000"))
+    wait_for_run(page)
+    return seconds
+
+
+def test_finance_lead_journey(page: Page, app_url: str, screenshots: Path, tmp_path: Path) -> None:
+    page.set_viewport_size({"width": WIDTH, "height": 1000})
+    page.goto(app_url)
+    expect(share_value(page)).to_have_text(re.compile(r"%$"), timeout=60_000)
+    expect(page.get_by_text("These are the file's own results.")).to_be_visible()
+    full_page(page, screenshots / "app-start.png")
+
+    # 500 replications of the baseline.
+    reps = page.get_by_label("Replications", exact=True)
+    reps.fill("500")
+    reps.press("Enter")
+    expect(page.get_by_text("500 replications, seed 20250401")).to_be_visible(timeout=30_000)
+    wait_for_run(page)
+    start = percent(share_value(page).inner_text())
+
+    # Primary-care seats: 1 -> 2 -> ... -> 6, each a new run (not cached), timed.
+    slider = page.get_by_role("slider", name=SEATS)
+    expect(slider).to_have_value("1")
+    times = []
+    for seats in (2, 3, 4, 5, 6):
+        times.append(timed_slider_move(page, slider))
+        expect(slider).to_have_value(str(seats))
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    after_seats = percent(share_value(page).inner_text())
+    assert after_seats > start, "more GP seats should keep more money in primary care"
+    record = {
+        "replications": 500,
+        "scenario": "baseline",
+        "slider_to_screen_s": [round(t, 3) for t in times],
+        "median_s": round(statistics.median(times), 3),
+        "max_s": round(max(times), 3),
+    }
+    (screenshots / "speed.json").write_text(json.dumps(record, indent=2))
+    print(f"\nslider to screen, 500 replications of the baseline: {record}")
+    assert statistics.median(times) < SPEED_LIMIT_S, record
+
+    # Switch on a primary-care ring-fence (a minimum share at its first-year 13%).
+    fence = page.get_by_role("switch", name="Primary care minimum share")
+    toggle(page, fence)
+    expect(fence).to_be_checked()
+    wait_for_run(page)
+    expect(share_value(page)).not_to_have_text(f"{after_seats:.2f}%", timeout=30_000)
+    shown = share_value(page).inner_text()
+    assert percent(shown) > after_seats, "a minimum share should raise primary care's share"
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    full_page(page, screenshots / "app-changed.png")
+
+    # Hand-off: the downloaded scenario is valid and gives the numbers on screen.
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download scenario (TOML)").click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    assert saved.name == "baseline_edited.toml"
+    text = saved.read_text()
+    assert "#   board.seats.primary_care: (not set) -> 5" in text
+    assert '#   ring_fences[2]: added "Primary care minimum share"' in text
+    assert "#   replications: 200 -> 500" in text
+    scenario = load_scenario(saved)
+    assert scenario.replications == 500
+    final = [r for r in summarise(run(scenario)) if r.measure == "primary_care_share"][-1]
+    assert f"{final.mean:.2%}" == shown
+
+    # Upload it back: the same scenario, now the loaded file.
+    upload = page.get_by_test_id("stFileUploaderDropzoneInput")
+    upload.set_input_files(str(saved))
+    expect(page.get_by_text("These are the file's own results.")).to_be_visible(timeout=30_000)
+    wait_for_run(page)
+    expect(share_value(page)).to_have_text(shown)
+    expect(page.get_by_role("slider", name=SEATS)).to_have_value("6")
+
+    # Decision log and voting power views.
+    page.get_by_role("tab", name="Decision log").click()
+    expect(page.get_by_text("Decided by vote; pivotal member")).to_be_visible(timeout=30_000)
+    full_page(page, screenshots / "app-decisions.png")
+    page.get_by_role("tab", name="Board power").click()
+    expect(page.get_by_text("Power by bloc")).to_be_visible(timeout=30_000)
+    full_page(page, screenshots / "app-power.png")
+
+    # Compare: pin A, switch the in-year protection on for B.
+    page.get_by_role("tab", name="Compare A and B").click()
+    page.get_by_role("button", name="Pin current settings as A").click()
+    expect(page.get_by_text("B is the same as A")).to_be_visible(timeout=30_000)
+    toggle(page, page.get_by_role("switch", name="Primary care in-year protection"))
+    expect(page.get_by_text("B differs from A in 1 setting(s)")).to_be_visible(timeout=30_000)
+    wait_for_run(page)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    full_page(page, screenshots / "app-compare.png")
+
+    # A bad upload: the CLI's one-line error, no traceback, the scenario and settings kept.
+    kept = share_value(page).inner_text()
+    bad = tmp_path / "broken.toml"
+    bad.write_text("[board]\nquorum = 1.5\n")
+    try:
+        load_scenario(bad)
+    except ScenarioError as exc:
+        cli_lines = exc.lines()  # what python -m sim validate prints, naming the path
+    upload.set_input_files(str(bad))
+    error = page.get_by_test_id("stAlertContentError")
+    expect(error).to_contain_text("broken.toml (upload): board.quorum: must be between 0 and 1")
+    for line in cli_lines:
+        reason = line.split(": ", 1)[1]  # after the file name
+        assert f"broken.toml (upload): {reason}" in error.inner_text()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(share_value(page)).to_have_text(kept)
+    page.get_by_role("tab", name="Where the money goes").click()
+    wait_for_run(page)
+    full_page(page, screenshots / "app-bad-upload.png")
+
+    # A long run shows its progress.
+    reps.fill("5000")
+    reps.press("Enter")
+    page.get_by_test_id("stProgress").wait_for(state="attached", timeout=30_000)
+    expect(page.get_by_text("5,000 replications, seed 20250401")).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stProgress")).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
