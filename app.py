@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import altair as alt
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
@@ -788,13 +787,12 @@ def view_money(r: Run) -> None:
         percent=True,
         zero=False,
     )
-    total = d.budget.sum(axis=2).astype(np.float64)
+    shares = d.sector_shares()
     budget_rows: list[dict[str, Any]] = []
     share_rows: list[dict[str, Any]] = []
     for s, name in enumerate(d.sector_names):
         budget_rows += band_rows(name, band(d.budget[:, :, s]), labels, PENCE_PER_MILLION)
-        share = d.budget[:, :, s] / np.maximum(total, 1.0)
-        share_rows += band_rows(name, band(share), labels, 1.0)
+        share_rows += band_rows(name, band(shares[:, :, s]), labels, 1.0)
     st.subheader("Budgets by sector (£m a year)")
     show_fan(budget_rows, "£m a year", facet=True)
     st.subheader("Shares of the budgets by sector")

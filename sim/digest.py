@@ -102,6 +102,12 @@ class Digest:
         out: Floats = part / np.maximum(total, 1.0)
         return out
 
+    def sector_shares(self) -> Floats:
+        """Share of all budgets held by each sector, (R, M, S)."""
+        total = self.budget.sum(axis=2, keepdims=True).astype(np.float64)
+        out: Floats = self.budget / np.maximum(total, 1.0)
+        return out
+
     @staticmethod
     def from_results(res: Results) -> Digest:
         """The digest of a run."""
