@@ -76,12 +76,20 @@ def plan_chunks(
 
 
 def simulate_chunk(
-    scenario: Scenario, start: int, stop: int, index: int, check: bool = True
+    scenario: Scenario,
+    start: int,
+    stop: int,
+    index: int,
+    check: bool = True,
+    directory: str | None = None,
+    progress: Progress | None = None,
 ) -> ChunkOutput:
-    """Simulate replications ``start .. stop - 1`` and encode them for disk."""
+    """Simulate replications ``start .. stop - 1`` and encode them for disk: written to the
+    run's temporary ``directory`` when the worker shares this machine's disk, else as bytes
+    sent back."""
     began = time.perf_counter()
-    res = run(scenario, range(start, stop), check=check)
-    return encode_chunk(res, index, time.perf_counter() - began)
+    res = run(scenario, range(start, stop), check=check, progress=progress)
+    return encode_chunk(res, index, time.perf_counter() - began, directory)
 
 
 class Handle(Protocol):
@@ -99,7 +107,12 @@ class Backend(Protocol):
     #: Chunks submitted ahead at most (bounds the memory held by finished, unwritten chunks).
     window: int
 
-    def submit(self, scenario: Scenario, chunk: range, index: int, check: bool) -> Handle: ...
+    #: Whether the workers write to this machine's disk (so they write part files directly).
+    shared_disk: bool
+
+    def submit(
+        self, scenario: Scenario, chunk: range, index: int, check: bool, directory: str | None
+    ) -> Handle: ...
     def wait_any(self, handles: Sequence[Handle]) -> set[Handle]: ...
     def restart(self) -> None: ...
     def close(self) -> None: ...
@@ -110,20 +123,24 @@ class InProcess:
 
     workers = 1
     window = 1  # each chunk is written before the next is simulated
+    shared_disk = True
 
     def __init__(self, progress: Callable[[float], None] | None = None) -> None:
         self.progress = progress
 
-    def submit(self, scenario: Scenario, chunk: range, index: int, check: bool) -> Handle:
+    def submit(
+        self, scenario: Scenario, chunk: range, index: int, check: bool, directory: str | None
+    ) -> Handle:
         fut: Future[ChunkOutput] = Future()
         step: Progress | None = None
         if self.progress is not None:
             report, n = self.progress, len(chunk)
             step = lambda done, total: report(n * done / max(total, 1))  # noqa: E731
         try:
-            began = time.perf_counter()
-            res = run(scenario, chunk, check=check, progress=step)
-            fut.set_result(encode_chunk(res, index, time.perf_counter() - began))
+            out = simulate_chunk(
+                scenario, chunk.start, chunk.stop, index, check, directory, progress=step
+            )
+            fut.set_result(out)
         except Exception as exc:
             fut.set_exception(exc)
         return fut
@@ -146,10 +163,16 @@ def _ignore_interrupts() -> None:
 class ProcessPool:
     """A local pool of worker processes."""
 
+    shared_disk = True
+
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.window = 2 * workers
         self._pool = self._start()
+        # Start every worker now (rather than at the first chunk), so that start-up is not
+        # counted as running time and a pool that cannot start fails before any chunk.
+        for f in [self._pool.submit(_worker_version) for _ in range(workers)]:
+            f.result()
 
     def _start(self) -> ProcessPoolExecutor:
         # forkserver: workers start from a clean, single-threaded server process that has
@@ -160,8 +183,12 @@ class ProcessPool:
             context.set_forkserver_preload(["sim.batch"])
         return ProcessPoolExecutor(self.workers, context, initializer=_ignore_interrupts)
 
-    def submit(self, scenario: Scenario, chunk: range, index: int, check: bool) -> Handle:
-        return self._pool.submit(simulate_chunk, scenario, chunk.start, chunk.stop, index, check)
+    def submit(
+        self, scenario: Scenario, chunk: range, index: int, check: bool, directory: str | None
+    ) -> Handle:
+        return self._pool.submit(
+            simulate_chunk, scenario, chunk.start, chunk.stop, index, check, directory
+        )
 
     def wait_any(self, handles: Sequence[Handle]) -> set[Handle]:
         done, _ = wait(handles, return_when=FIRST_COMPLETED)  # type: ignore[arg-type]
@@ -214,6 +241,8 @@ class DaskCluster:
             raise RuntimeError("needs dask.distributed: pip install 'icb-sim[dask]'") from None
         self._cluster: Any = None
         self.client: Any
+        # A LocalCluster's workers share this disk; remote workers send their chunks back.
+        self.shared_disk = address == "local"
         if address == "local":
             # Workers started while Ctrl-C is ignored inherit that, and leave an interrupt
             # to this process, which stops them (rather than each printing a traceback).
@@ -265,9 +294,11 @@ class DaskCluster:
         self.workers = max(1, sum(self.client.nthreads().values()))
         self.window = 2 * self.workers
 
-    def submit(self, scenario: Scenario, chunk: range, index: int, check: bool) -> Handle:
+    def submit(
+        self, scenario: Scenario, chunk: range, index: int, check: bool, directory: str | None
+    ) -> Handle:
         fut: Handle = self.client.submit(
-            simulate_chunk, scenario, chunk.start, chunk.stop, index, check, pure=False
+            simulate_chunk, scenario, chunk.start, chunk.stop, index, check, directory, pure=False
         )
         return fut
 
@@ -370,7 +401,8 @@ class _Batch:
                     self.fail(k, f"cannot write outputs: {exc}")
                     continue
                 self.open[k] = _Open(writer, self.chunks_of[k])
-            handle = self.backend.submit(self.scenarios[k], task[1], task[2], self.check)
+            directory = self.open[k].writer.directory if self.backend.shared_disk else None
+            handle = self.backend.submit(self.scenarios[k], task[1], task[2], self.check, directory)
             self.pending[handle] = task
 
     def lose_everything_in_flight(self, why: str) -> None:

@@ -36,9 +36,32 @@ from sim.summary import SummaryRow, describe, headline_measures, measures_from_t
 
 Floats = npt.NDArray[np.float64]
 
-#: Parquet compression: zstd at its fastest level writes as fast as snappy here and gives
-#: files about a third smaller.
-PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 1}
+#: Label columns, dictionary-encoded in Parquet (numbers compress better without).
+LABEL_COLUMNS = (
+    "period",
+    "financial_year",
+    "place",
+    "sector",
+    "kind",
+    "from_account",
+    "to_account",
+    "reason",
+    "pivot",
+    "measure",
+    "detail",
+    "unit",
+    "present",
+    "bound_rules",
+)
+#: How Parquet is written: zstd at its fastest level, dictionaries for labels only, and
+#: statistics (for readers that filter row groups) on replication and month only. Measured
+#: on 2,000 baseline replications: 40% faster to write and 20% smaller than the defaults.
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 1,
+    "use_dictionary": list(LABEL_COLUMNS),
+    "write_statistics": ["replication", "month"],
+}
 
 #: Tables written a chunk at a time, as directories of part files.
 PART_TABLES = ("timeseries", "transfers", "decisions", "monthly", "measures")
@@ -329,10 +352,22 @@ def part_tables(res: Results) -> dict[str, pa.Table]:
     }
 
 
-def encode_chunk(res: Results, index: int, seconds: float = 0.0) -> ChunkOutput:
-    """A chunk's results as Parquet bytes, ready to be written by a :class:`RunWriter`."""
+def part_path(directory: str | Path, table: str, index: int) -> Path:
+    """Where chunk ``index`` of ``table`` goes in a run's directory."""
+    return Path(directory) / f"{table}.parquet" / f"part-{index:08d}.parquet"
+
+
+def encode_chunk(
+    res: Results, index: int, seconds: float = 0.0, directory: str | Path | None = None
+) -> ChunkOutput:
+    """A chunk's results as Parquet, ready for a :class:`RunWriter`: as bytes to send, or,
+    given the writer's ``directory`` (:attr:`RunWriter.directory`, on a disk this process
+    shares with the writer), written there at once and not sent at all."""
     parts = {}
     for name, table in part_tables(res).items():
+        if directory is not None:
+            pq.write_table(table, part_path(directory, name, index), **PARQUET_OPTIONS)
+            continue
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink, **PARQUET_OPTIONS)
         parts[name] = sink.getvalue().to_pybytes()
@@ -378,7 +413,10 @@ class RunWriter:
         if chunk.index in self.chunks:
             raise ValueError(f"chunk {chunk.index} written twice")
         for name, data in chunk.parts.items():
-            (self.tmp / f"{name}.parquet" / f"part-{chunk.index:08d}.parquet").write_bytes(data)
+            part_path(self.tmp, name, chunk.index).write_bytes(data)
+        missing = [t for t in PART_TABLES if not part_path(self.tmp, t, chunk.index).exists()]
+        if missing:
+            raise OSError(f"chunk {chunk.index}: part files missing: {', '.join(missing)}")
         self.chunks[chunk.index] = replace(chunk, parts={})
         self.replications += chunk.replications
 
@@ -421,9 +459,25 @@ class RunWriter:
             os.replace(self.tmp, final)
         return final, rows
 
+    @property
+    def directory(self) -> str:
+        """Where workers on this machine write their part files directly."""
+        return str(self.tmp)
+
     def abort(self) -> None:
-        """Remove everything written so far."""
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        """Remove everything written so far.
+
+        The directory is first renamed, so a worker still writing a part of this run fails
+        (its directory is gone) instead of recreating it.
+        """
+        if not self.tmp.exists():
+            return
+        trash = self.tmp.with_name(self.tmp.name + ".removed")
+        try:
+            os.replace(self.tmp, trash)
+        except OSError:
+            trash = self.tmp
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def write_run(res: Results, out_dir: str | Path) -> Path:

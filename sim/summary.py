@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import stats
 
 from sim.money import pence_to_pounds_m
@@ -133,21 +134,22 @@ def measures_from_table(table: pa.Table) -> list[Measure]:
     """
     rep = table.column("replication").to_numpy()
     value = table.column("value").to_numpy()
-    keys = list(
-        zip(
-            table.column("measure").to_pylist(),
-            table.column("detail").to_pylist(),
-            table.column("unit").to_pylist(),
-            strict=True,
-        )
-    )
-    rows: dict[tuple[str, str, str], list[int]] = {}
-    for i, key in enumerate(keys):
-        rows.setdefault(key, []).append(i)
+    # Each row's key as a code: (measure, detail, unit) combinations, in order of appearance.
+    cols = [
+        pc.dictionary_encode(table.column(c).combine_chunks())
+        for c in ("measure", "detail", "unit")
+    ]
+    codes = np.stack([c.indices.to_numpy(zero_copy_only=False) for c in cols], axis=1)
+    keys, first, key_of_row = np.unique(codes, axis=0, return_index=True, return_inverse=True)
+    key_of_row = key_of_row.reshape(-1)
+    names = [c.dictionary.to_pylist() for c in cols]
+    order = np.lexsort((rep, key_of_row))  # by key, then replication
+    starts = np.searchsorted(key_of_row[order], np.arange(len(keys) + 1))
     out = []
-    for (name, detail, unit), idx in rows.items():
-        ix = np.asarray(idx)
-        out.append(Measure(name, detail, unit, value[ix[np.argsort(rep[ix], kind="stable")]]))
+    for k in np.argsort(first, kind="stable"):
+        rows = order[starts[k] : starts[k + 1]]
+        m, d, u = (names[j][keys[k][j]] for j in range(3))
+        out.append(Measure(m, d, u, value[rows]))
     return out
 
 

@@ -190,10 +190,12 @@ class _Recording(InProcess):
         self.in_flight = 0
         self.most = 0
 
-    def submit(self, scenario: Scenario, chunk: range, index: int, check: bool) -> Any:
+    def submit(
+        self, scenario: Scenario, chunk: range, index: int, check: bool, directory: str | None
+    ) -> Any:
         self.in_flight += 1
         self.most = max(self.most, self.in_flight)
-        return super().submit(scenario, chunk, index, check)
+        return super().submit(scenario, chunk, index, check, directory)
 
     def wait_any(self, handles: Sequence[Any]) -> set[Any]:
         self.in_flight -= 1
@@ -344,13 +346,15 @@ class _Breaks(_Recording):
         super().__init__(window=2)
         self.after, self.submitted, self.restarts = after, 0, 0
 
-    def submit(self, scenario: Scenario, chunk: range, index: int, check: bool) -> Any:
+    def submit(
+        self, scenario: Scenario, chunk: range, index: int, check: bool, directory: str | None
+    ) -> Any:
         from concurrent.futures.process import BrokenProcessPool
 
         self.submitted += 1
         if self.submitted == self.after + 1:
             raise BrokenProcessPool("a worker died")
-        return super().submit(scenario, chunk, index, check)
+        return super().submit(scenario, chunk, index, check, directory)
 
     def restart(self) -> None:
         self.restarts += 1
@@ -437,7 +441,31 @@ def test_future_protocol_of_the_in_process_backend(baseline: Scenario) -> None:
     seen: list[float] = []
     backend = InProcess(seen.append)
     sc = baseline.model_copy(update={"horizon_years": 1})
-    handle = backend.submit(sc, range(3), 0, True)
+    handle = backend.submit(sc, range(3), 0, True, None)
     assert isinstance(handle, Future) and handle.done()
     assert handle.result().replications == 3
+    assert set(handle.result().parts) == {
+        "timeseries",
+        "transfers",
+        "decisions",
+        "monthly",
+        "measures",
+    }
     assert seen[-1] == pytest.approx(3.0) and seen == sorted(seen)
+
+
+def test_a_worker_cannot_write_into_an_aborted_run(baseline: Scenario, tmp_path: Path) -> None:
+    """Chunks written directly by workers: once a run is aborted, a late chunk fails
+    instead of recreating the run's temporary directory."""
+    from sim.output import RunWriter, encode_chunk
+    from sim.runner import run
+
+    sc = baseline.model_copy(update={"replications": 2, "horizon_years": 1})
+    res = run(sc)
+    writer = RunWriter(sc, tmp_path)
+    writer.add(encode_chunk(res, 0, directory=writer.directory))
+    assert not writer.chunks[0].parts  # nothing sent: written in place
+    writer.abort()
+    with pytest.raises(OSError):
+        encode_chunk(res, 1, directory=writer.directory)
+    assert list(tmp_path.iterdir()) == []
