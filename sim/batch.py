@@ -14,6 +14,7 @@ queue, so workers stay busy from one scenario to the next.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import itertools
 import math
 import multiprocessing
@@ -180,7 +181,9 @@ class ProcessPool:
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
         context = multiprocessing.get_context(method)
         if method == "forkserver":
-            context.set_forkserver_preload(["sim.batch"])
+            # pyarrow imports pandas (when installed) on its first write: once, here.
+            extra = ["pandas"] if importlib.util.find_spec("pandas") else []
+            context.set_forkserver_preload(["sim.batch", *extra])
         return ProcessPoolExecutor(self.workers, context, initializer=_ignore_interrupts)
 
     def submit(
