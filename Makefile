@@ -31,7 +31,8 @@ run: $(STAMP)
 
 # The Streamlit app on the default scenario, on http://127.0.0.1:8501 (see .streamlit/config.toml).
 app: $(STAMP)
-	$(PY) -m streamlit run app.py -- $(SCENARIO)
+	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --browser.gatherUsageStats false \
+		-- $(SCENARIO)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py

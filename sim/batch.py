@@ -60,8 +60,8 @@ def plan_chunks(
 
     With ``chunk_size`` the chunks have that many replications (the last may have fewer).
     Otherwise chunks are as large as :data:`CHUNK_CELLS` allows (large chunks vectorise
-    best), as equal in size as possible, and as many as a multiple of ``workers`` so that
-    no worker idles at the end.
+    best), but at least two per worker when there are several, as equal in size as
+    possible, and as many as a multiple of ``workers`` so that no worker idles at the end.
     """
     if replications < 1:
         raise ValueError("no replications to run")
@@ -70,6 +70,10 @@ def plan_chunks(
         return [range(i, min(i + size, replications)) for i in range(0, replications, size)]
     cap = max(1, CHUNK_CELLS // max(cells, 1))
     count = math.ceil(replications / cap)
+    if workers > 1:
+        # At least two chunks a worker: side-by-side workers run smaller chunks faster
+        # (they share the memory bandwidth), and the last chunks balance better.
+        count = max(count, 2 * workers)
     count = min(replications, math.ceil(count / workers) * workers)
     small, extra = divmod(replications, count)
     bounds = [k * small + min(k, extra) for k in range(count + 1)]
