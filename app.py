@@ -11,6 +11,7 @@ into a scenario with :mod:`sim.handoff`, runs it with :func:`sim.runner.run` and
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -26,7 +27,15 @@ import pyarrow.compute as pc
 import streamlit as st
 
 from sim.batch import cells_per_replication
-from sim.compare import HIGHER_IS_BETTER, LOWER_IS_BETTER, NotPaired, breach_chance, paired_rows
+from sim.compare import (
+    HIGHER_IS_BETTER,
+    LOWER_IS_BETTER,
+    NotPaired,
+    PairedRow,
+    breach_chance,
+    paired_rows,
+    paired_with,
+)
 from sim.digest import Band, Digest, band
 from sim.errors import ScenarioError
 from sim.explain import explain
@@ -69,8 +78,12 @@ KEEP_RUNS = 8
 KEEP_CELLS = 2 * MAX_APP_CELLS
 #: A run taking longer than this (seconds) shows a progress bar.
 PROGRESS_AFTER = 0.25
-#: Most meetings explained at once in the decision log.
+#: Most rows of the decision log shown at once (every meeting of the replication is
+#: explained, so that "Why contains" can search all of them).
 MAX_EXPLAINED = 60
+#: The detail of a summary row that belongs to one financial year (e.g. ``2029/30``); other
+#: rows (cumulative, end of horizon, counts) cover the whole horizon.
+YEAR_DETAIL = re.compile(r"\d{4}/\d{2}")
 VIEWS = (
     "Where the money goes",
     "Primary to hospital care",
@@ -143,6 +156,10 @@ class Run:
         """The summary row of a measure (its last one: the final year of a yearly measure)."""
         rows = [r for r in self.summary if r.measure == measure]
         return (rows[-1] if last else rows[0]) if rows else None
+
+    def find(self, measure: str, detail: str) -> SummaryRow | None:
+        """The summary row of a measure with this detail (e.g. the same year), or None."""
+        return next((r for r in self.summary if (r.measure, r.detail) == (measure, detail)), None)
 
     @property
     def digest(self) -> Digest:
@@ -219,13 +236,16 @@ def run_store() -> RunStore:
     return RunStore(KEEP_RUNS, KEEP_CELLS)
 
 
-def get_run(scenario: Scenario, what: str) -> Run:
-    """The scenario's run: from the cache, or run now with a progress bar if it is slow."""
+def get_run(scenario: Scenario, what: str, slot: Any) -> Run:
+    """The scenario's run: from the cache, or run now with a progress bar if it is slow.
+
+    ``slot`` is the page's progress placeholder (an ``st.empty()`` made on every script
+    run, so that the page's layout does not shift when a run is not cached).
+    """
     key = scenario_hash(scenario)
     found = run_store().get(key)
     if found is not None:
         return found
-    slot = st.empty()
     start = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
@@ -339,11 +359,14 @@ def on_upload() -> None:
 
 
 def on_reset() -> None:
+    ss["load_error"] = None
     set_controls(ss["original"])
 
 
 def on_pin() -> None:
-    ss["pinned"] = ss.get("current")
+    # The callback runs before the script, with the controls of this rerun not yet read:
+    # main() pins the scenario it builds from them.
+    ss["pin_requested"] = True
 
 
 def on_unpin() -> None:
@@ -395,7 +418,9 @@ def scenario_controls(original: Scenario | None) -> None:
         "It is validated exactly as python -m sim validate would.",
     )
     if original is not None:
-        st.sidebar.caption(f"Loaded **{ss['source']}**: {original.description or original.name}")
+        st.sidebar.caption(
+            f"Loaded **{literal(ss['source'])}**: {original.description or original.name}"
+        )
         st.sidebar.button(
             "Reset to file",
             on_click=on_reset,
@@ -730,9 +755,20 @@ def show_fan(
 _MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]<>#|~$"})
 
 
+def literal(text: str) -> str:
+    """Text shown as it is in Markdown (a file name with ``*`` or ``_``, say)."""
+    return text.translate(_MARKDOWN)
+
+
 def show_error(message: str) -> None:
     """An error as the CLI prints it: one line per problem, shown literally."""
     st.error("  \n".join(line.translate(_MARKDOWN) for line in message.splitlines()))
+
+
+def show_run_error(scenario: Scenario, exc: Exception, where: str = "") -> None:
+    """A failure while running or drawing, in one line (as the CLI reports it)."""
+    what = f"{where} failed" if where else "run failed"
+    show_error(f"{scenario.name}: {what}: {type(exc).__name__}: {exc}")
 
 
 def table_height(rows: int) -> int:
@@ -743,14 +779,46 @@ def table_height(rows: int) -> int:
 # -- the page ---------------------------------------------------------------------------
 
 
-def headline(current: Run, reference: Run, same: bool) -> None:
-    """Headline metrics with their change against the loaded file's own result."""
+def same_period(a: Scenario, b: Scenario) -> bool:
+    """Whether two scenarios cover the same months (start year and horizon)."""
+    return (a.start_year, a.horizon_years) == (b.start_year, b.horizon_years)
+
+
+def period(sc: Scenario) -> str:
+    """``5 years from 2025/26``."""
+    return f"{sc.horizon_years} years from {sc.start_year}/{(sc.start_year + 1) % 100:02d}"
+
+
+def headline(current: Run, reference: Run | None, same: bool) -> None:
+    """Headline metrics with their change against the loaded file's own result.
+
+    A change is shown only against the file's row for the same measure and detail (the
+    same year of a yearly measure), and not for whole-horizon measures (cumulative, end of
+    horizon) when the horizon differs from the file's: they cover different periods.
+    """
+    if reference is not None and not same_period(
+        current.results.scenario, reference.results.scenario
+    ):
+        st.caption(
+            f"These results cover {period(current.results.scenario)}, the file's "
+            f"{period(reference.results.scenario)}: totals over the horizon cover different "
+            "periods, so no change from the file is shown for them; the share is compared "
+            "with the file's for the same year, if the file has it."
+        )
     cols = [*st.columns(3), *st.columns(3)]
     for col, (measure, label) in zip(cols, HEADLINES, strict=True):
         last = measure == "primary_care_share"
-        row, ref = current.row(measure, last), reference.row(measure, last)
+        row = current.row(measure, last)
         if row is None:
             continue
+        ref = None if reference is None else reference.find(measure, row.detail)
+        if (
+            ref is not None
+            and reference is not None
+            and not YEAR_DETAIL.fullmatch(row.detail)
+            and not same_period(current.results.scenario, reference.results.scenario)
+        ):
+            ref = None
         name = f"{label}, {row.detail}" if last else label
         delta = None if same or ref is None else fmt_delta(row.mean - ref.mean, row.unit)
         colour: Literal["normal", "inverse", "off"] = "off"
@@ -948,12 +1016,15 @@ def view_decisions(r: Run) -> None:
         places = st.multiselect("Places", list(res.place_names), key="log_places")
         if places:
             d = d.filter(pc.is_in(d["place"], pa.array(places)))
+    if d.num_rows == 0:
+        st.info("No meeting matches these filters.")
+        return
     why = r.explanations(int(res.replications[rep]))
     meetings = d["meeting"].to_pylist()
     texts = [why.get(m, "") for m in meetings]
     if text.strip():
         keep = [text.strip().lower() in t.lower() for t in texts]
-        d = d.filter(pa.array(keep))
+        d = d.filter(pa.array(keep, type=pa.bool_()))
         texts = [t for t, k in zip(texts, keep, strict=True) if k]
         meetings = d["meeting"].to_pylist()
     if d.num_rows == 0:
@@ -1002,7 +1073,7 @@ def view_decisions(r: Run) -> None:
         st.code(why[int(pick)], language=None, wrap_lines=True)
 
 
-def view_compare(current: Run, scenario: Scenario) -> None:
+def view_compare(current: Run, scenario: Scenario, slot: Any) -> None:
     st.caption(
         "Pin the current settings as A, change the controls, and compare B (the current "
         "settings) with A replication by replication: both see the same need, shocks and "
@@ -1022,29 +1093,54 @@ def view_compare(current: Run, scenario: Scenario) -> None:
         st.info("Nothing pinned yet.")
         return
     c2.button("Unpin A", key="unpin", on_click=on_unpin)
-    a = pinned
-    if (a.seed, a.replications) != (scenario.seed, scenario.replications):
-        a = a.model_copy(update={"seed": scenario.seed, "replications": scenario.replications})
+    a = paired_with(pinned, scenario)
+    if a is not pinned:
         st.info(
             f"A is run with B's seed ({scenario.seed}) and replications "
             f"({scenario.replications:,}) so that the replications pair."
         )
+    too_big = check_size(a)
+    if too_big:
+        show_error(f"A cannot be run to pair with B: {too_big}")
+        return
     changes = scenario_changes(a, scenario)
     if changes:
         with st.expander(f"B differs from A in {len(changes)} setting(s)", expanded=True):
             st.code("\n".join(changes), language=None, wrap_lines=True)
     else:
         st.warning("B is the same as A: change a control to compare.")
-    ra = get_run(a, "A")
+    ra = get_run(a, "A", slot)
     try:
         rows = paired_rows(ra.measures, current.measures)
     except NotPaired as exc:
         show_error(f"A and B cannot be paired: {exc}")
         return
+    if not same_period(a, scenario):
+        whole = sorted({r.measure for r in rows if not YEAR_DETAIL.fullmatch(r.detail)})
+        rows = [r for r in rows if YEAR_DETAIL.fullmatch(r.detail)]
+        st.warning(
+            f"A covers {period(a)} and B {period(scenario)}: only the years both cover are "
+            "compared. Totals over the horizon cover different periods and are left out"
+            + (f" ({', '.join(whole)})." if whole else ".")
+        )
+    if rows:
+        paired_table(rows)
+    else:
+        st.info("A and B have no measure for the same period to compare.")
+    overlay = band_rows("A", band(ra.digest.share("primary")), ra.digest.labels(), 1.0) + band_rows(
+        "B", band(current.digest.share("primary")), current.digest.labels(), 1.0
+    )
+    st.subheader("Primary-care share: A and B")
+    show_fan(overlay, "share", percent=True, zero=False)
+
+
+def paired_table(rows: Sequence[PairedRow]) -> None:
+    """The paired differences B - A, one row per measure and detail."""
     table = pa.table(
         {
             "measure": [r.measure for r in rows],
             "detail": [r.detail for r in rows],
+            "n": [r.n for r in rows],
             "A": [fmt(r.mean_a, r.unit) for r in rows],
             "B": [fmt(r.mean_b, r.unit) for r in rows],
             "B - A": [fmt_delta(r.difference, r.unit) for r in rows],
@@ -1062,14 +1158,11 @@ def view_compare(current: Run, scenario: Scenario) -> None:
         table,
         hide_index=True,
         height=table_height(table.num_rows),
-        column_config={"P(B > A)": st.column_config.NumberColumn(format="%.2f")},
+        column_config={
+            "n": st.column_config.NumberColumn("replications paired", format="%d"),
+            "P(B > A)": st.column_config.NumberColumn(format="%.2f"),
+        },
     )
-    labels = current.digest.labels()
-    overlay = band_rows("A", band(ra.digest.share("primary")), labels, 1.0) + band_rows(
-        "B", band(current.digest.share("primary")), labels, 1.0
-    )
-    st.subheader("Primary-care share: A and B")
-    show_fan(overlay, "share", percent=True, zero=False)
 
 
 def view_summary(r: Run, scenario: Scenario) -> None:
@@ -1134,12 +1227,13 @@ def main() -> None:
     st.set_page_config(page_title="ICB funding simulator", page_icon="🏥", layout="wide")
     initialise()
     original: Scenario | None = ss["original"]
+    pin_requested = bool(ss.pop("pin_requested", False))
     scenario_controls(original)
     st.title("Where will the ICB's money go?")
     if ss.get("load_error"):
         show_error(ss["load_error"])
         if original is not None:
-            st.caption(f"Still showing {ss['source']}.")
+            st.caption(f"Still showing {literal(ss['source'])}.")
     if original is None:
         st.stop()
         return
@@ -1156,11 +1250,14 @@ def main() -> None:
         st.stop()
         return
     ss["current"] = scenario
+    if pin_requested:  # the scenario of this rerun's controls (see on_pin)
+        ss["pinned"] = scenario
     changes = scenario_changes(original, scenario)
     st.sidebar.header("Hand-off")
+    ss["scenario_toml"] = scenario_toml(scenario, original, ss["source"])
     st.sidebar.download_button(
         "Download scenario (TOML)",
-        scenario_toml(scenario, original, ss["source"]),
+        ss["scenario_toml"],
         f"{scenario.name}.toml",
         "application/toml",
         key="dl_scenario",
@@ -1168,25 +1265,34 @@ def main() -> None:
         help="The full scenario with these settings, headed by what changed from the file. "
         "python -m sim run on it gives exactly these results.",
     )
+    slot = st.empty()  # progress of a run that is not cached; made every run (fixed layout)
+    same = not changes
+    # The file's own run, for the changes; a file too big for the app is refused above
+    # unless its controls were changed, and then only the deltas are dropped.
+    reference_too_big = None if same else check_size(original)
     try:
-        reference = get_run(original, "the file as loaded")
-        current = reference if not changes else get_run(scenario, "your settings")
+        reference = None if reference_too_big else get_run(original, "the file as loaded", slot)
+        current = reference if same and reference else get_run(scenario, "your settings", slot)
     except Exception as exc:  # report in one line, as the CLI does, and keep the page
-        show_error(f"{scenario.name}: run failed: {type(exc).__name__}: {exc}")
+        show_run_error(scenario, exc)
         st.stop()
         return
-    same = not changes
     st.markdown(
-        f"**{scenario.name}**: {scenario.replications:,} replications, seed {scenario.seed}, "
-        f"{scenario.horizon_years} years from {scenario.start_year}/"
+        f"**{literal(scenario.name)}**: {scenario.replications:,} replications, seed "
+        f"{scenario.seed}, {scenario.horizon_years} years from {scenario.start_year}/"
         f"{(scenario.start_year + 1) % 100:02d}. "
         + (
             "These are the file's own results."
             if same
-            else f"Changes are against **{ss['source']}** as loaded "
+            else f"Changes are against **{literal(ss['source'])}** as loaded "
             f"({original.replications:,} replications, seed {original.seed})."
         )
     )
+    if reference_too_big:
+        st.warning(
+            f"No change from the file is shown: the file as loaded is too big to run here "
+            f"({reference_too_big})".translate(_MARKDOWN)
+        )
     headline(current, reference, same)
     if changes:
         with st.expander(f"What you changed from the file ({len(changes)})"):
@@ -1198,13 +1304,16 @@ def main() -> None:
         VIEWS[2]: lambda: view_deficits(current),
         VIEWS[3]: lambda: view_power(current),
         VIEWS[4]: lambda: view_decisions(current),
-        VIEWS[5]: lambda: view_compare(current, scenario),
+        VIEWS[5]: lambda: view_compare(current, scenario, slot),
         VIEWS[6]: lambda: view_summary(current, scenario),
     }
     for tab, name in zip(tabs, VIEWS, strict=True):
         if tab.open:
             with tab:
-                views[name]()
+                try:
+                    views[name]()
+                except Exception as exc:  # one line, as for the runs; the page stays
+                    show_run_error(scenario, exc, name)
 
 
 main()

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 from scipy import stats
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 Floats = npt.NDArray[np.float64]
 
@@ -105,6 +109,17 @@ def paired_rows(
             )
         )
     return out
+
+
+def paired_with(a: Scenario, b: Scenario) -> Scenario:
+    """Scenario A as it must run to pair with B: with B's seed and replications.
+
+    Replication ``i`` of each then draws the same random numbers (common random numbers),
+    so their results pair replication by replication (:func:`paired_rows`).
+    """
+    if (a.seed, a.replications) == (b.seed, b.replications):
+        return a
+    return a.model_copy(update={"seed": b.seed, "replications": b.replications})
 
 
 def breach_chance(table: pa.Table, deficit_limit_m: float) -> tuple[float, float]:

@@ -231,11 +231,14 @@ def set_seats(board: dict[str, Any], target: Mapping[str, int]) -> dict[str, Any
     """A board document (``board`` table) with the voting seats of each constituency set.
 
     See the module docstring: counted seats are added or removed first, then named voting
-    members of the constituency from the end of the list.
+    members of the constituency from the end of the list. A constituency the file's
+    ``seats`` table names keeps its entry, even at 0 seats (so an unchanged board is
+    written as the file wrote it).
     """
     out = dict(board)
     members: list[dict[str, Any]] = [dict(m) for m in board.get("members", [])]
-    seats: dict[str, int] = dict(board.get("seats", {}))
+    in_file: dict[str, int] = dict(board.get("seats", {}))
+    seats = dict(in_file)
     for c in CONSTITUENCIES:
         named = [
             i for i, m in enumerate(members) if m["constituency"] == c and m.get("voting", True)
@@ -248,7 +251,7 @@ def set_seats(board: dict[str, Any], target: Mapping[str, int]) -> dict[str, Any
             counted = 0
             drop = set(named[want:])
             members = [m for i, m in enumerate(members) if i not in drop]
-        if counted:
+        if counted or c in in_file:
             seats[c] = counted
         else:
             seats.pop(c, None)
@@ -411,7 +414,7 @@ def scenario_toml(scenario: Scenario, original: Scenario, source: str | None) ->
     changes = scenario_changes(original, scenario)
     head = [
         f"# Scenario {scenario.name!r}, exported from the ICB funding simulator app.",
-        f"# Started from {source or 'a scenario'} (scenario {original.name!r}).",
+        f"# Started from {one_line(source or 'a scenario')} (scenario {original.name!r}).",
     ]
     if changes:
         head.append(f"# Changed in the app ({len(changes)}):")
@@ -428,6 +431,17 @@ def scenario_toml(scenario: Scenario, original: Scenario, source: str | None) ->
         "",
     ]
     return "\n".join(head) + "\n" + tomli_w.dumps(scenario_document(scenario))
+
+
+def one_line(text: str) -> str:
+    """Text safe in a one-line TOML comment: control characters (newlines) escaped.
+
+    ``a.toml`` stays ``a.toml``; a name with a line break, say, is written as a JSON string
+    (``"a\\n[board]"``), so it cannot start a line of TOML.
+    """
+    if text.isprintable():
+        return text
+    return json.dumps(text)
 
 
 def read_upload(file_name: str, data: bytes) -> Scenario:

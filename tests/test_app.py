@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import re
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 import streamlit as st
+import tomli_w
+from streamlit.runtime.media_file_storage import MediaFileKind
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from sim import load_scenario, run
+from sim.cli import main as cli_main
 from sim.errors import ScenarioError
 from sim.handoff import read_upload, scenario_toml, settings_of, voting_seats
 from sim.output import measures_table, scenario_document
@@ -510,10 +516,204 @@ def test_pin_a_and_compare_b_paired() -> None:
     assert share["B - A"].startswith("+") and share["better"] == "B"
     assert share["P(B > A)"] == 1.0
     assert any("ring_fences[2]: added" in c.value for c in at.code)
+    assert (table["n"] == 20).all()
     # Different replications: A is rerun with B's so that they pair.
     at.number_input(key=key(at, "replications")).set_value(25).run()
     ok(at)
-    assert any("A is run with B's seed" in i.value for i in at.info)
-    assert len(at.dataframe[0].value) > 0
+    assert any(
+        "A is run with B's seed (20250401) and replications (25)" in i.value for i in at.info
+    )
+    table = at.dataframe[0].value
+    assert len(table) > 0 and (table["n"] == 25).all()
+    # A as rerun: the pinned scenario with B's replications (its own primary-care share).
+    pinned = at.session_state["pinned"]
+    a = pinned.model_copy(update={"replications": 25})
+    a_share = [r for r in summarise(run(a)) if r.measure == "primary_care_share"][-1]
+    assert table[table["measure"] == "primary_care_share"].iloc[-1]["A"] == f"{a_share.mean:.2%}"
     at.button(key="unpin").click().run()
     assert any("Nothing pinned" in i.value for i in at.info)
+
+
+def test_compare_with_a_different_seed_reruns_a_with_bs_seed() -> None:
+    at = start(reps=20, view="Compare A and B")
+    at.button(key="pin").click().run()
+    at.text_input(key=key(at, "seed")).set_value("42").run()
+    ok(at)
+    assert any("A is run with B's seed (42) and replications (20)" in i.value for i in at.info)
+    # Only the seed differs, and A is rerun with B's: the same scenario, no difference.
+    assert any("B is the same as A" in w.value for w in at.warning)
+    table = at.dataframe[0].value
+    assert (table["n"] == 20).all()
+    assert (table["B - A"].str.match(r"^[+-](0\.00 pts|£0\.0m|0\.0)$")).all()
+    assert (table["A"] == table["B"]).all()
+
+
+def test_compare_with_a_different_horizon_pairs_the_common_years() -> None:
+    at = start(reps=20, view="Compare A and B")
+    at.button(key="pin").click().run()
+    for years, common in ((7, 5), (3, 3)):  # B longer than A (drew past A's months), shorter
+        at.slider(key=key(at, "horizon_years")).set_value(years).run()
+        ok(at)
+        assert at.slider(key=key(at, "horizon_years")).value == years
+        (warning,) = [w.value for w in at.warning]
+        assert warning.startswith(
+            f"A covers 5 years from 2025/26 and B {years} years from 2025/26: only the years"
+        )
+        assert "system_deficit" in warning and "moved_primary_to_secondary" in warning
+        table = at.dataframe[0].value
+        assert list(table["measure"]) == ["primary_care_share"] * common
+        assert list(table["detail"]) == [f"{2025 + y}/{26 + y}" for y in range(common)]
+        assert (table["n"] == 20).all()
+        assert at.get("vega_lite_chart")
+
+
+def test_pinned_a_too_big_to_rerun_is_refused_in_one_line() -> None:
+    at = start(reps=20, view="Compare A and B")
+    at.button(key="pin").click().run()
+    # B: 1 year of 10,000 replications fits; A: 5 years of them does not.
+    at.slider(key=key(at, "horizon_years")).set_value(1).run()
+    at.number_input(key=key(at, "replications")).set_value(10_000).run()
+    assert not at.exception
+    assert at.number_input(key=key(at, "replications")).value == 10_000
+    (message,) = errors(at)
+    assert message.startswith(
+        "A cannot be run to pair with B: baseline_edited: replications: 10,000 replications of 5 years"
+    )
+    assert message.endswith("run bigger batches with python -m sim run")
+    assert not at.dataframe
+    assert len(at.metric) == 6  # B's own results stay
+
+
+def test_pin_takes_the_settings_changed_in_the_same_rerun() -> None:
+    at = start(reps=20, view="Compare A and B")
+    at.toggle(key=key(at, "fence3_on")).set_value(True)
+    at.button(key="pin").click().run()
+    ok(at)
+    assert current(at).ring_fences[2].rule == "no_transfers_out"
+    assert at.session_state["pinned"] == current(at)
+    assert any("B is the same as A" in w.value for w in at.warning)
+
+
+def test_a_file_too_big_for_the_app_runs_lowered_without_its_own_run() -> None:
+    at = start(reps=20)
+    doc = scenario_document(load_scenario(LIBRARY / "baseline.toml"))
+    doc["replications"] = 1_000_000
+    upload(at, "huge.toml", tomli_w.dumps(doc).encode())
+    assert not at.exception
+    (message,) = errors(at)
+    assert message.startswith("baseline: replications: 1,000,000 replications")
+    assert not at.metric
+    # Lowered: this run only; the file's own million replications are not run (they would
+    # take minutes and 100 GB: AppTest's 30 s timeout fails first), and no change is shown.
+    at.number_input(key=key(at, "replications")).set_value(20).run()
+    ok(at)
+    assert current(at).replications == 20
+    (warning,) = [w.value for w in at.warning]
+    assert "No change from the file is shown" in warning and "1,000,000" in warning
+    assert len(at.metric) == 6 and all(not m.delta for m in at.metric)
+
+
+def test_headline_compares_the_same_year_after_a_horizon_change() -> None:
+    at = start(reps=20)
+    original = at.session_state["original"]
+    ref = {r.detail: r for r in summarise(run(original)) if r.measure == "primary_care_share"}
+    at.slider(key=key(at, "horizon_years")).set_value(3).run()
+    ok(at)
+    rows = summarise(run(current(at)))
+    share = [r for r in rows if r.measure == "primary_care_share"][-1]
+    assert share.detail == "2027/28"
+    m = metric(at, "Primary-care share of budgets, 2027/28")
+    assert m.value == f"{share.mean:.2%}"
+    assert m.delta == f"{(share.mean - ref['2027/28'].mean) * 100:+.2f} pts"
+    # Totals over 3 years against the file's 5: flagged, and no change shown.
+    assert any("totals over the horizon cover different periods" in c.value for c in at.caption)
+    for label in ("Moved from primary", "Spill-over cost", "System deficit"):
+        assert not metric(at, label).delta, label
+    # A year the file does not have: no change shown.
+    at.slider(key=key(at, "horizon_years")).set_value(7).run()
+    ok(at)
+    assert not metric(at, "Primary-care share of budgets, 2031/32").delta
+    # The same horizon: every headline has its change.
+    at.slider(key=key(at, "horizon_years")).set_value(5).run()
+    at.slider(key=key(at, "elasticity")).set_value(0.6).run()
+    ok(at)
+    assert all(m.delta for m in at.metric)
+
+
+def test_decision_log_with_no_meeting_left_to_filter() -> None:
+    # Unanimity: no meeting of replication 0 moves money, so "only meetings that moved
+    # money" leaves none, and a text filter then has nothing to search.
+    at = start(reps=20, view="Decision log")
+    at.selectbox(key=key(at, "rule")).set_value("unanimity").run()
+    ok(at)
+    assert any("No meeting matches" in i.value for i in at.info)
+    at.text_input(key="log_text").set_value("vote").run()
+    ok(at)
+    assert any("No meeting matches" in i.value for i in at.info)
+    at.toggle(key="log_moved").set_value(False).run()
+    ok(at)
+    assert len(at.dataframe[0].value) > 0
+
+
+def test_a_failing_view_is_one_line_and_keeps_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.explain
+
+    def broken(*args: object) -> str:
+        raise RuntimeError("cannot explain")
+
+    monkeypatch.setattr(sim.explain, "explain", broken)
+    at = start(reps=20, view="Decision log")
+    assert not at.exception
+    assert errors(at) == ["baseline_edited: Decision log failed: RuntimeError: cannot explain"]
+    assert len(at.metric) == 6
+
+
+def test_reset_clears_a_bad_upload_error() -> None:
+    at = start(reps=20)
+    upload(at, "bad.toml", BAD_UPLOADS["schema"])
+    assert errors(at)
+    at.slider(key=key(at, "elasticity")).set_value(0.6).run()
+    assert errors(at)  # still there: the upload is still refused
+    at.button(key="reset").click().run()
+    ok(at)
+    upload(at, "bad.toml", BAD_UPLOADS["not TOML"])
+    assert errors(at)
+    at.selectbox(key="file_choice").set_value("no_spillover.toml").run()
+    ok(at)
+
+
+def download_url(data: bytes, mimetype: str, file_name: str) -> str:
+    """The URL Streamlit serves these bytes at (AppTest cannot read a download's bytes)."""
+    storage = MemoryMediaFileStorage("/mock/media")
+    file_id = storage.load_and_get_id(data, mimetype, MediaFileKind.DOWNLOADABLE, file_name)
+    return storage.get_url(file_id)
+
+
+def test_downloaded_scenario_through_the_cli_gives_the_apps_measures(tmp_path: Path) -> None:
+    at = start(reps=30)
+    at.slider(key=key(at, "seats_primary_care")).set_value(3).run()
+    at.toggle(key=key(at, "fence3_on")).set_value(True)
+    at.slider(key=key(at, "elasticity")).set_value(0.45).run()
+    ok(at)
+    app_scenario = current(at)
+    text: str = at.session_state["scenario_toml"]
+    # The download button serves exactly this text, and it is the current scenario's.
+    (button,) = [b for b in at.sidebar.get("download_button") if b.proto.label.startswith("Down")]
+    assert button.proto.url == download_url(
+        text.encode(), "application/toml", f"{app_scenario.name}.toml"
+    )
+    assert tomllib.loads(text) == scenario_document(app_scenario)
+    assert "#   spill_over.elasticity: 0.3 -> 0.45" in text
+    path = tmp_path / f"{app_scenario.name}.toml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    assert cli_main(["run", str(path), "--out", str(out), "-q"]) == 0
+    from_cli = pq.read_table(out / app_scenario.name / "measures.parquet")
+    # The same per-replication measures as the app's run of its scenario, and the same
+    # headline numbers as on screen.
+    assert from_cli.equals(measures_table(run(app_scenario)))
+    assert sorted(set(from_cli["replication"].to_pylist())) == list(range(30))
+    summary = (out / app_scenario.name / "summary.csv").read_text().splitlines()
+    deficit = next(r for r in summarise(run(app_scenario)) if r.measure == "system_deficit")
+    assert metric(at, "System deficit").value == f"£{deficit.mean:,.1f}m"
+    assert any(line.startswith("system_deficit,") for line in summary)

@@ -122,7 +122,8 @@ def test_seats_on_a_counted_board(ccg: Scenario) -> None:
     assert sc.board.seats["primary_care"] == 2
     assert sc.board.seats["place"] == 1
     sc = apply_settings(ccg, with_seats(s, primary_care=0), "app")
-    assert "primary_care" not in sc.board.seats
+    assert sc.board.seats["primary_care"] == 0  # the file names it: kept, at 0
+    assert voting_seats(sc)["primary_care"] == 0
 
 
 def test_non_voting_members_are_kept(baseline: Scenario) -> None:
@@ -344,3 +345,51 @@ def test_result_downloads(baseline: Scenario, tmp_path: Path) -> None:
     html = report_html(res)
     assert html.startswith("<!DOCTYPE html>") or html.lstrip().lower().startswith("<!doctype html>")
     assert "baseline" in html and "<svg" in html
+
+
+def test_zero_seats_in_the_file_are_kept(baseline: Scenario) -> None:
+    from sim.loader import parse_scenario
+
+    doc = scenario_document(baseline)
+    doc["board"]["seats"] = {"place": 0, "primary_care": 1}
+    sc = parse_scenario(doc, "test")
+    s = settings_of(sc)
+    assert s.seats["place"] == 0
+    # Untouched: the same scenario, no change listed, the file's name kept.
+    same = apply_settings(sc, s, "app")
+    assert same == sc and same.name == sc.name
+    assert scenario_changes(sc, same) == []
+    assert same.board.seats == {"place": 0, "primary_care": 1}
+    # Changed and back: listed as a change of the count, never as a removed key.
+    more = apply_settings(sc, with_seats(s, place=2), "app")
+    assert scenario_changes(sc, more) == ["board.seats.place: 0 -> 2"]
+    assert apply_settings(sc, with_seats(s, place=0), "app") == sc
+
+
+def test_the_source_cannot_break_out_of_the_toml_comment(baseline: Scenario) -> None:
+    source = 'evil.toml\nreplications = 1\n[x]\r"a" (upload)'
+    text = scenario_toml(baseline, baseline, source)
+    head = text.split("\n\n", 1)[0].splitlines()
+    assert all(line.startswith("#") for line in head)
+    assert head[1] == (
+        '# Started from "evil.toml\\nreplications = 1\\n[x]\\r\\"a\\" (upload)" '
+        "(scenario 'baseline')."
+    )
+    assert tomllib.loads(text) == scenario_document(baseline)
+    # An ordinary name is written as it is.
+    assert "# Started from my file (1).toml (upload) (scenario" in scenario_toml(
+        baseline, baseline, "my file (1).toml (upload)"
+    )
+
+
+def test_paired_with_takes_bs_seed_and_replications(baseline: Scenario) -> None:
+    from sim.compare import paired_with
+
+    b = baseline.model_copy(update={"seed": 7, "replications": 12, "horizon_years": 3})
+    a = paired_with(baseline, b)
+    assert (a.seed, a.replications) == (7, 12)
+    # Everything else is A's own.
+    assert a.horizon_years == baseline.horizon_years and a.board == baseline.board
+    assert a.model_copy(update={"seed": baseline.seed, "replications": 200}) == baseline
+    # Already paired: A itself.
+    assert paired_with(b, b) is b
