@@ -402,6 +402,9 @@ def _run_all(
         except RuntimeError as exc:
             print(f"--dask {args.dask}: {exc}", file=sys.stderr)
             return True, rerun
+        except Exception as exc:  # the worker processes could not start
+            print(f"--workers {workers}: cannot start workers: {exc}", file=sys.stderr)
+            return True, rerun
         try:
             on_chunk = None if progress is None else progress.chunk
             for outcome in run_batch(runs, args.out, backend, args.chunk_size, on_chunk=on_chunk):
