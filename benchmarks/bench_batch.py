@@ -122,11 +122,16 @@ def main() -> None:
     base = rows.get("in-process")
     pool = rows.get("pool-2")
     dask = rows.get("dask-local-2")
-    if base and pool:
-        rounds = [
+
+    def rounds_ratio(slow: str, fast: str) -> list[float]:
+        """Per round: the wall time of ``slow`` over that of ``fast``."""
+        return [
             float(a["total_s"]) / float(b["total_s"])
-            for a, b in zip(by_config["in-process"], by_config["pool-2"], strict=True)
+            for a, b in zip(by_config[slow], by_config[fast], strict=True)
         ]
+
+    if base and pool:
+        rounds = rounds_ratio("in-process", "pool-2")
         print(
             f"2 workers / 1: {pool['rep_years_per_s'] / base['rep_years_per_s']:.2f}x best "
             f"against best, {statistics.median(rounds):.2f}x median of rounds "
@@ -135,10 +140,7 @@ def main() -> None:
             "(target at least 1.8x)"
         )
     if pool and dask:
-        rounds = [
-            float(a["total_s"]) / float(b["total_s"])
-            for a, b in zip(by_config["pool-2"], by_config["dask-local-2"], strict=True)
-        ]
+        rounds = rounds_ratio("pool-2", "dask-local-2")
         print(
             f"Dask LocalCluster / pool: {dask['rep_years_per_s'] / pool['rep_years_per_s']:.2f} "
             f"best against best, {statistics.median(rounds):.2f} median of rounds; without "

@@ -19,8 +19,8 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -185,47 +185,28 @@ def _float(text: str) -> float:
     return float(text) if text.strip() else math.nan
 
 
+_PARSE: dict[str, Callable[[str], Any]] = {"int": int, "float": _float, "str": str}
+
+
+def _read_csv(path: Path, cls: Any) -> tuple[Any, ...]:
+    """A CSV file with one column per field of the dataclass ``cls``, as its instances."""
+    types = {f.name: _PARSE[str(f.type)] for f in fields(cls)}
+    with path.open(newline="", encoding="utf-8") as fh:
+        return tuple(
+            cls(**{k: parse(r[k]) for k, parse in types.items()}) for r in csv.DictReader(fh)
+        )
+
+
 def read_summary(path: Path) -> tuple[SummaryRow, ...]:
     """``summary.csv`` as summary rows."""
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    return tuple(
-        SummaryRow(
-            measure=r["measure"],
-            detail=r["detail"],
-            unit=r["unit"],
-            n=int(r["n"]),
-            mean=_float(r["mean"]),
-            sd=_float(r["sd"]),
-            ci95_low=_float(r["ci95_low"]),
-            ci95_high=_float(r["ci95_high"]),
-            p05=_float(r["p05"]),
-            p50=_float(r["p50"]),
-            p95=_float(r["p95"]),
-        )
-        for r in rows
-    )
+    rows: tuple[SummaryRow, ...] = _read_csv(path, SummaryRow)
+    return rows
 
 
 def read_power(path: Path) -> tuple[PowerRow, ...]:
     """``power.csv`` as rows, in file order."""
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    return tuple(
-        PowerRow(
-            from_period=r["from_period"],
-            level=r["level"],
-            name=r["name"],
-            constituency=r["constituency"],
-            voting=int(r["voting"]),
-            members=int(r["members"]),
-            shapley_shubik=_float(r["shapley_shubik"]),
-            banzhaf_normalised=_float(r["banzhaf_normalised"]),
-            banzhaf_absolute=_float(r["banzhaf_absolute"]),
-            rule=r["rule"],
-        )
-        for r in rows
-    )
+    rows: tuple[PowerRow, ...] = _read_csv(path, PowerRow)
+    return rows
 
 
 def ring_fence_counts(path: Path, rules: Sequence[str]) -> tuple[RuleCount, ...]:
