@@ -19,6 +19,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check sim tests benchmarks app.py
 	$(PY) -m ruff format --check sim tests benchmarks app.py
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 test: lint
 	$(PY) -m pytest

@@ -1,10 +1,10 @@
 """The ICB funding simulator in the browser: pick a board and ring-fences, see where the money goes.
 
 Run with ``make app`` (``python -m streamlit run app.py -- [SCENARIO.toml]``). The app is a
-thin layer over the package: it loads scenarios with :mod:`sim.loader`, turns its controls
-into a scenario with :mod:`sim.handoff`, runs it with :func:`sim.runner.run` and draws what
-:mod:`sim.summary`, :mod:`sim.digest`, :mod:`sim.compare`, :mod:`sim.power`,
-:mod:`sim.output` and :mod:`sim.explain` compute. It holds no model logic. See
+thin layer over the package: it loads scenarios with :mod:`sim.scenario.loader`, turns its controls
+into a scenario with :mod:`sim.app.controller`, runs it with :func:`sim.engine.runner.run` and draws what
+:mod:`sim.analysis.measures`, :mod:`sim.analysis.monthly`, :mod:`sim.analysis.compare`, :mod:`sim.model.power`,
+:mod:`sim.store.writer` and :mod:`sim.analysis.explain` compute. It holds no model logic. See
 ``docs/app.md``.
 """
 
@@ -26,8 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
 
-from sim.batch import cells_per_replication
-from sim.compare import (
+from sim.analysis.compare import (
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,
     NotPaired,
@@ -36,10 +35,10 @@ from sim.compare import (
     paired_rows,
     paired_with,
 )
-from sim.digest import Band, Digest, band
-from sim.errors import ScenarioError
-from sim.explain import explain
-from sim.handoff import (
+from sim.analysis.explain import explain
+from sim.analysis.measures import SummaryRow, summarise
+from sim.analysis.monthly import Band, Digest, band
+from sim.app.controller import (
     CONSTITUENCIES,
     MAX_APP_CELLS,
     Fence,
@@ -61,13 +60,14 @@ from sim.handoff import (
     timeseries_parquet_bytes,
     voting_seats,
 )
-from sim.loader import MAX_FILE_BYTES, display_path, load_scenario
-from sim.money import PENCE_PER_MILLION
-from sim.output import decisions_table, measures_table, scenario_hash, transfers_table
-from sim.results import Results
-from sim.runner import run
-from sim.scenario import Allocation, Board, Pressure, Scenario, SpillOver
-from sim.summary import SummaryRow, summarise
+from sim.batch.scheduler import cells_per_replication
+from sim.engine.results import Results
+from sim.engine.runner import run
+from sim.scenario.errors import ScenarioError
+from sim.scenario.format import Allocation, Board, Pressure, Scenario, SpillOver
+from sim.scenario.loader import MAX_FILE_BYTES, display_path, load_scenario
+from sim.store.writer import decisions_table, measures_table, scenario_hash, transfers_table
+from sim.units.money import PENCE_PER_MILLION
 
 ROOT = Path(__file__).resolve().parent
 LIBRARY = ROOT / "scenarios"
@@ -186,7 +186,7 @@ class Run:
         return self._transfers
 
     def explanations(self, replication: int) -> dict[int, str]:
-        """Every meeting of a replication explained in words (:func:`sim.explain.explain`)."""
+        """Every meeting of a replication explained in words (:func:`sim.analysis.explain.explain`)."""
         if replication not in self._explained:
             d = self.decisions.filter(pc.equal(self.decisions["replication"], replication))
             t = self.transfers.filter(pc.equal(self.transfers["replication"], replication))

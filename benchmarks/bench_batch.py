@@ -28,7 +28,7 @@ CONFIGS = ("in-process", "pool-2", "dask-local-2")
 
 
 def _library(replications: int) -> list[object]:
-    from sim.loader import load_variants
+    from sim.scenario.loader import load_variants
 
     out: list[object] = []
     for path in sorted((ROOT / "scenarios").glob("*.toml")):
@@ -40,8 +40,8 @@ def _library(replications: int) -> list[object]:
 
 def measure(config: str, replications: int) -> dict[str, float | str]:
     """One timed batch of the library (this process)."""
-    from sim.batch import make_backend, run_batch
-    from sim.scenario import Scenario
+    from sim.batch.scheduler import make_backend, run_batch
+    from sim.scenario.format import Scenario
 
     scenarios = [sc for sc in _library(replications) if isinstance(sc, Scenario)]
     began = time.perf_counter()

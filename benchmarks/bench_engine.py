@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from sim.scenario import Scenario
+from sim.scenario.format import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 HORIZON_YEARS = 10

@@ -17,9 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sim.errors import Problem, ScenarioError
-from sim.loader import display_path, load_scenario, load_variants
-from sim.scenario import Scenario
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.format import Scenario
+from sim.scenario.loader import display_path, load_scenario, load_variants
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -262,7 +262,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         failed, rerun = _run_all(args, todo, finished)
         if finished:
-            from sim.report import write_report
+            from sim.report.page import write_report
 
             names = [sc.name for sc in todo if sc.name in finished]  # in the command's order
             print(f"\nreport: {write_report(args.out, [args.out / n for n in names])}")
@@ -287,7 +287,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _up_to_date(where: Path, sc: Scenario) -> bool:
     """Whether a scenario's outputs exist, complete, for exactly this scenario."""
-    from sim.output import OUTPUT_FILES, scenario_hash
+    from sim.store.writer import OUTPUT_FILES, scenario_hash
 
     try:
         manifest = json.loads((where / "manifest.json").read_text())
@@ -317,7 +317,12 @@ def _too_big(
 ) -> str | None:
     """Why a run would not fit in memory (its chunks in flight on this machine) or on disk
     (after ``disk_taken`` bytes for the runs before it in the batch), or None."""
-    from sim.batch import DISK_PER_CELL, MEMORY_PER_CELL, cells_per_replication, plan_chunks
+    from sim.batch.scheduler import (
+        DISK_PER_CELL,
+        MEMORY_PER_CELL,
+        cells_per_replication,
+        plan_chunks,
+    )
 
     per_rep = cells_per_replication(sc)
     chunks = plan_chunks(sc.replications, per_rep, workers, chunk_size)
@@ -362,10 +367,10 @@ def _run_all(
 ) -> tuple[bool, list[str]]:
     """Run every scenario on the chosen backend, writing each as it finishes; return
     whether any failed, and the scenarios whose run failed (to rerun)."""
-    from sim.batch import DISK_PER_CELL, cells_per_replication, make_backend, run_batch
-    from sim.calendar import Calendar
-    from sim.power import format_power
-    from sim.summary import format_table
+    from sim.analysis.measures import format_table
+    from sim.batch.scheduler import DISK_PER_CELL, cells_per_replication, make_backend, run_batch
+    from sim.model.power import format_power
+    from sim.units.calendar import Calendar
 
     failed = False
     rerun: list[str] = []
@@ -442,8 +447,8 @@ def _measures(path: Path, seed: int | None, replications: int | None) -> tuple[s
     """Per-replication measures of a run directory, or of a scenario file run now."""
     import pyarrow.parquet as pq
 
-    from sim.output import measures_table
-    from sim.runner import run
+    from sim.engine.runner import run
+    from sim.store.writer import measures_table
 
     if path.is_dir():
         table = path / "measures.parquet"
@@ -463,7 +468,7 @@ def _measures(path: Path, seed: int | None, replications: int | None) -> tuple[s
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from sim.compare import NotPaired, breach_chance, format_comparison, paired_rows
+    from sim.analysis.compare import NotPaired, breach_chance, format_comparison, paired_rows
 
     half: dict[str, float] = {}
     for item in args.half_width:
@@ -494,8 +499,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_explain(args: argparse.Namespace) -> int:
     import pyarrow.parquet as pq
 
-    from sim.explain import NoSuchMeeting, explain
-    from sim.loader import parse_scenario
+    from sim.analysis.explain import NoSuchMeeting, explain
+    from sim.scenario.loader import parse_scenario
 
     where = args.run_dir / args.scenario
     manifest_path = where / "manifest.json"
@@ -534,7 +539,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_explain(args)
         if args.command == "compare":
             return _cmd_compare(args)
-        from sim.reference import json_schema, render
+        from sim.scenario.reference import json_schema, render
 
         print(render(), end="") if args.markdown else print(json.dumps(json_schema(), indent=2))
         return EXIT_OK

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from sim.results import Results
+from sim.engine.results import Results
 
 Pence = npt.NDArray[np.int64]
 

@@ -7,9 +7,9 @@ from typing import Any, get_args
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from sim.errors import ScenarioError
-from sim.loader import parse_scenario
-from sim.scenario import Constituency, Scenario, SectorKind
+from sim.scenario.errors import ScenarioError
+from sim.scenario.format import Constituency, Scenario, SectorKind
+from sim.scenario.loader import parse_scenario
 
 KINDS: list[str] = list(get_args(SectorKind))
 CONSTITUENCIES: list[str] = list(get_args(Constituency))

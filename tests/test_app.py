@@ -19,12 +19,12 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from sim import load_scenario, run
+from sim.analysis.measures import summarise
+from sim.app.controller import read_upload, scenario_toml, settings_of, voting_seats
 from sim.cli import main as cli_main
-from sim.errors import ScenarioError
-from sim.handoff import read_upload, scenario_toml, settings_of, voting_seats
-from sim.output import measures_table, scenario_document
-from sim.scenario import Scenario
-from sim.summary import summarise
+from sim.scenario.errors import ScenarioError
+from sim.scenario.format import Scenario
+from sim.store.writer import measures_table, scenario_document
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -656,12 +656,12 @@ def test_decision_log_with_no_meeting_left_to_filter() -> None:
 
 
 def test_a_failing_view_is_one_line_and_keeps_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.explain
+    import sim.analysis.explain
 
     def broken(*args: object) -> str:
         raise RuntimeError("cannot explain")
 
-    monkeypatch.setattr(sim.explain, "explain", broken)
+    monkeypatch.setattr(sim.analysis.explain, "explain", broken)
     at = start(reps=20, view="Decision log")
     assert not at.exception
     assert errors(at) == ["baseline_edited: Decision log failed: RuntimeError: cannot explain"]

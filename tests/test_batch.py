@@ -21,10 +21,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim import load_scenario
-from sim.batch import CHUNK_CELLS, InProcess, ProcessPool, plan_chunks, run_batch
+from sim.batch.scheduler import CHUNK_CELLS, InProcess, ProcessPool, plan_chunks, run_batch
 from sim.cli import main
-from sim.output import OUTPUT_FILES
-from sim.scenario import Scenario
+from sim.scenario.format import Scenario
+from sim.store.writer import OUTPUT_FILES
 
 LIBRARY = ("baseline.toml", "council_red_lines.toml", "primary_care_ringfence.toml")
 
@@ -318,16 +318,16 @@ def test_an_interrupt_in_a_pool_run_keeps_finished_scenarios_only(
 def test_a_model_error_in_one_scenario_spares_the_others(
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sim.batch
+    import sim.batch.scheduler
 
-    real: Callable[..., Any] = sim.batch.run
+    real: Callable[..., Any] = sim.batch.scheduler.run
 
     def fails_for_red_lines(scenario: Scenario, *a: Any, **k: Any) -> Any:
         if scenario.name == "council_red_lines":
             raise ArithmeticError("conservation broken")
         return real(scenario, *a, **k)
 
-    monkeypatch.setattr(sim.batch, "run", fails_for_red_lines)
+    monkeypatch.setattr(sim.batch.scheduler, "run", fails_for_red_lines)
     scenarios = [
         load_scenario(root / "scenarios" / f).model_copy(update={"replications": 6})
         for f in ("council_red_lines.toml", "baseline.toml")
@@ -413,7 +413,7 @@ def test_outputs_that_cannot_be_written_fail_only_their_scenario(
 ) -> None:
     """A write error (a full disk, say) fails that scenario, leaves its previous complete
     run in place and no temporary files, and the batch goes on."""
-    import sim.output
+    import sim.store.writer
 
     scenarios = [
         load_scenario(root / "scenarios" / f).model_copy(update={"replications": 4})
@@ -421,14 +421,14 @@ def test_outputs_that_cannot_be_written_fail_only_their_scenario(
     ]
     list(run_batch(scenarios[:1], tmp_path, InProcess()))  # a previous run of baseline
     before = (tmp_path / "baseline" / "manifest.json").read_text()
-    real = sim.output.write_plan_csv
+    real = sim.store.writer.write_plan_csv
 
     def full_disk(compromise: Any, scenario: Scenario, *a: Any) -> None:
         if scenario.name == "baseline":
             raise OSError(28, "No space left on device")
         real(compromise, scenario, *a)
 
-    monkeypatch.setattr(sim.output, "write_plan_csv", full_disk)
+    monkeypatch.setattr(sim.store.writer, "write_plan_csv", full_disk)
     again = [s.model_copy(update={"replications": 5}) for s in scenarios]
     outcomes = {o.scenario.name: o for o in run_batch(again, tmp_path, _Recording(window=3), 2)}
     assert "No space left on device" in str(outcomes["baseline"].error)
@@ -458,8 +458,8 @@ def test_future_protocol_of_the_in_process_backend(baseline: Scenario) -> None:
 def test_a_worker_cannot_write_into_an_aborted_run(baseline: Scenario, tmp_path: Path) -> None:
     """Chunks written directly by workers: once a run is aborted, a late chunk fails
     instead of recreating the run's temporary directory."""
-    from sim.output import RunWriter, encode_chunk
-    from sim.runner import run
+    from sim.engine.runner import run
+    from sim.store.writer import RunWriter, encode_chunk
 
     sc = baseline.model_copy(update={"replications": 2, "horizon_years": 1})
     res = run(sc)

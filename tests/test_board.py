@@ -9,9 +9,9 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.board import compile_board
-from sim.calendar import Calendar
-from sim.scenario import Board, Constituency, Member
+from sim.model.board import compile_board
+from sim.scenario.format import Board, Constituency, Member
+from sim.units.calendar import Calendar
 
 CAL = Calendar(2025, 5)
 # Every constituency but the chair (a board has at most one).

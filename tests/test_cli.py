@@ -13,7 +13,7 @@ import pytest
 
 from sim import load_scenario, run
 from sim.cli import main
-from sim.output import OUTPUT_FILES, scenario_hash
+from sim.store.writer import OUTPUT_FILES, scenario_hash
 
 
 def test_run_writes_the_contracted_files(
@@ -103,7 +103,7 @@ def test_a_failing_run_exits_1(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("sim.batch.run", broken)
+    monkeypatch.setattr("sim.batch.scheduler.run", broken)
     assert main(["run", str(baseline_path), "-n", "2", "--out", str(tmp_path)]) == 1
 
 
@@ -134,7 +134,7 @@ def test_module_entry_point(baseline_path: Path, tmp_path: Path) -> None:
 
 
 def test_set_overrides_a_field_and_names_the_variant(baseline_path: Path, tmp_path: Path) -> None:
-    from sim.loader import load_scenario
+    from sim.scenario.loader import load_scenario
 
     sc = load_scenario(
         baseline_path, ["board.rule=two_thirds", "sectors[1].need_growth=0.03", "seed=7"]
@@ -257,9 +257,9 @@ def test_resume_skips_only_up_to_date_outputs(
 def test_an_interrupt_keeps_finished_outputs_and_says_what_to_rerun(
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import sim.batch
+    import sim.batch.scheduler
 
-    real = sim.batch.run
+    real = sim.batch.scheduler.run
     calls = []
 
     def interrupted(*a: object, **k: object) -> object:
@@ -268,7 +268,7 @@ def test_an_interrupt_keeps_finished_outputs_and_says_what_to_rerun(
             raise KeyboardInterrupt
         return real(*a, **k)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sim.batch, "run", interrupted)
+    monkeypatch.setattr(sim.batch.scheduler, "run", interrupted)
     files = [
         str(root / "scenarios" / f) for f in ("board_10_statutory.toml", "board_ccg_like.toml")
     ]
@@ -286,7 +286,7 @@ def test_a_run_too_big_for_memory_is_refused(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr("sim.batch.MEMORY_PER_CELL", 10**12)
+    monkeypatch.setattr("sim.batch.scheduler.MEMORY_PER_CELL", 10**12)
     assert main(["run", str(baseline_path), "-n", "2", "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "refused: needs about" in err and "replications" in err

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pytest
 from scipy import stats
 
+from sim.analysis.compare import NotPaired, breach_chance, paired_rows
 from sim.cli import main
-from sim.compare import NotPaired, breach_chance, paired_rows
 
 
 def table(reps: list[int], measure: str, values: list[float], unit: str = "£m") -> pa.Table:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.loader import load_scenario
-from sim.reference import BEGIN, END, render
+from sim.scenario.loader import load_scenario
+from sim.scenario.reference import BEGIN, END, render
 
 
 def test_scenario_reference_is_current(root: Path) -> None:

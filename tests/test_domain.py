@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from sim import run
-from sim.results import Results
-from sim.scenario import Member, RingFence, Scenario
-from sim.summary import headline_measures
+from sim.analysis.measures import headline_measures
+from sim.engine.results import Results
+from sim.scenario.format import Member, RingFence, Scenario
 
 REPS = range(24)
 

@@ -1,4 +1,4 @@
-"""The app's non-UI logic (sim.handoff): controls to scenario, the diff and the hand-off file."""
+"""The app's non-UI logic (sim.app.controller): controls to scenario, the diff and the hand-off file."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim import load_scenario, run
-from sim.errors import ScenarioError
-from sim.handoff import (
+from sim.analysis.measures import summarise
+from sim.app.controller import (
     FenceSetting,
     Settings,
     apply_settings,
@@ -34,9 +34,9 @@ from sim.handoff import (
     timeseries_parquet_bytes,
     voting_seats,
 )
-from sim.output import OUTPUT_FILES, measures_table, scenario_document, scenario_hash
-from sim.scenario import Scenario
-from sim.summary import summarise
+from sim.scenario.errors import ScenarioError
+from sim.scenario.format import Scenario
+from sim.store.writer import OUTPUT_FILES, measures_table, scenario_document, scenario_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,7 +131,7 @@ def test_non_voting_members_are_kept(baseline: Scenario) -> None:
     doc["board"]["members"].append(
         {"name": "Healthwatch", "constituency": "other", "voting": False}
     )
-    from sim.loader import parse_scenario
+    from sim.scenario.loader import parse_scenario
 
     sc = parse_scenario(doc, "test")
     s = settings_of(sc)
@@ -348,7 +348,7 @@ def test_result_downloads(baseline: Scenario, tmp_path: Path) -> None:
 
 
 def test_zero_seats_in_the_file_are_kept(baseline: Scenario) -> None:
-    from sim.loader import parse_scenario
+    from sim.scenario.loader import parse_scenario
 
     doc = scenario_document(baseline)
     doc["board"]["seats"] = {"place": 0, "primary_care": 1}
@@ -383,7 +383,7 @@ def test_the_source_cannot_break_out_of_the_toml_comment(baseline: Scenario) -> 
 
 
 def test_paired_with_takes_bs_seed_and_replications(baseline: Scenario) -> None:
-    from sim.compare import paired_with
+    from sim.analysis.compare import paired_with
 
     b = baseline.model_copy(update={"seed": 7, "replications": 12, "horizon_years": 3})
     a = paired_with(baseline, b)

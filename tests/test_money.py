@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.money import pounds_m_to_pence, round_within_bounds, split
+from sim.units.money import pounds_m_to_pence, round_within_bounds, split
 
 
 def test_pounds_million_to_pence_is_exact() -> None:

@@ -16,8 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.loader import load_scenario
-from sim.power import (
+from sim.model.power import (
     RULES,
     VotingPower,
     board_power,
@@ -26,6 +25,7 @@ from sim.power import (
     voting_power,
     weighted_game,
 )
+from sim.scenario.loader import load_scenario
 
 F = Fraction
 

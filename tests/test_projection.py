@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
-from sim.projection import allocate, project_capped_simplex
+from sim.model.projection import allocate, project_capped_simplex
 
 
 def numerical_projection(y: np.ndarray, t: float, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

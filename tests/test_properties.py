@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim import run
-from sim.errors import ConservationError
-from sim.ledger import Ledger
-from sim.results import Results
-from sim.scenario import Scenario
+from sim.engine.results import Results
+from sim.model.ledger import Ledger
+from sim.scenario.errors import ConservationError
+from sim.scenario.format import Scenario
 from tests.invariants import assert_conserved, assert_flows_sane, assert_ring_fences_hold
 from tests.strategies import scenarios
 

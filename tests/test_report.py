@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from sim import load_scenario, parse_scenario, run
-from sim.chart import Line, fan_chart, financial_years, line_chart, nice_ticks
-from sim.digest import Band, Digest
-from sim.output import scenario_document, write_run
-from sim.report import fans, render_report, write_report
+from sim.analysis.monthly import Band, Digest
+from sim.report.page import fans, render_report, write_report
+from sim.report.svg import Line, fan_chart, financial_years, line_chart, nice_ticks
+from sim.store.writer import scenario_document, write_run
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = {"replications": 20, "horizon_years": 2}
@@ -284,7 +284,7 @@ def test_write_report_replaces_the_report_atomically(
     def fail(src: object, dst: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("sim.report.os.replace", fail)
+    monkeypatch.setattr("sim.report.page.os.replace", fail)
     with pytest.raises(OSError, match="disk full"):
         write_report(out, [runs["baseline"]])
     assert path.read_text(encoding="utf-8") == render_report(dirs), "old report untouched"

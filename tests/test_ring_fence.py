@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim import run
-from sim.ring_fence import PlanHistory, annual_plan, compile_rules
-from sim.scenario import RingFence, Scenario
-from sim.system import compile_system
+from sim.model.ring_fence import PlanHistory, annual_plan, compile_rules
+from sim.model.system import compile_system
+from sim.scenario.format import RingFence, Scenario
 
 
 def with_rules(sc: Scenario, *rules: RingFence, **update: object) -> Scenario:

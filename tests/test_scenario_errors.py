@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from sim.cli import main
-from sim.loader import load_scenario
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE_TEXT = (ROOT / "scenarios" / "baseline.toml").read_text(encoding="utf-8")

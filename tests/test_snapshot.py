@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 
 from sim import run
-from sim.output import write_summary_csv
-from sim.scenario import Scenario
-from sim.summary import summarise
+from sim.analysis.measures import summarise
+from sim.scenario.format import Scenario
+from sim.store.writer import write_summary_csv
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "baseline_summary.csv"
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from sim.errors import ScenarioError
-from sim.loader import load_scenario
-from sim.runner import run
-from sim.summary import summarise
+from sim.analysis.measures import summarise
+from sim.engine.runner import run
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import load_scenario
 
 #: Slider move to new headline on screen, for 500 replications of the baseline (seconds):
 #: the median of five moves must stay under the first, the slowest under the second.

@@ -1,0 +1,1 @@
+"""The units everything counts in: integer pence, and the months of the financial year."""
