@@ -27,8 +27,6 @@ import pyarrow.compute as pc
 import streamlit as st
 
 from sim.analysis.compare import (
-    HIGHER_IS_BETTER,
-    LOWER_IS_BETTER,
     NotPaired,
     PairedRow,
     breach_chance,
@@ -36,8 +34,9 @@ from sim.analysis.compare import (
     paired_with,
 )
 from sim.analysis.explain import explain
-from sim.analysis.measures import SummaryRow, summarise
+from sim.analysis.measures import REGISTRY
 from sim.analysis.monthly import Band, Digest, band
+from sim.analysis.summary import SummaryRow, summarise
 from sim.app.controller import (
     CONSTITUENCIES,
     MAX_APP_CELLS,
@@ -66,7 +65,8 @@ from sim.engine.runner import run
 from sim.scenario.errors import ScenarioError
 from sim.scenario.format import Allocation, Board, Pressure, Scenario, SpillOver
 from sim.scenario.loader import MAX_FILE_BYTES, display_path, load_scenario
-from sim.store.writer import decisions_table, measures_table, scenario_hash, transfers_table
+from sim.store.tables import decisions_table, measures_table, transfers_table
+from sim.store.writer import scenario_hash
 from sim.units.money import PENCE_PER_MILLION
 
 ROOT = Path(__file__).resolve().parent
@@ -124,14 +124,17 @@ RULE_LABELS = {
     "two_thirds": "Two-thirds majority",
     "unanimity": "Unanimity",
 }
-#: Headline measures shown as metrics: (measure, label); the share is the final year's.
-HEADLINES = (
-    ("primary_care_share", "Primary-care share of budgets"),
-    ("moved_primary_to_secondary", "Moved from primary to hospital care"),
-    ("unmet_primary_need", "Primary-care need left unmet"),
-    ("spill_over_cost", "Spill-over cost to hospitals"),
-    ("acute_overspend", "Hospital overspend"),
-    ("system_deficit", "System deficit at the end"),
+#: Headline measures shown as metrics (labels from the registry); the share is the final year's.
+HEADLINES = tuple(
+    (m, REGISTRY[m].label)
+    for m in (
+        "primary_care_share",
+        "moved_primary_to_secondary",
+        "unmet_primary_need",
+        "spill_over_cost",
+        "acute_overspend",
+        "system_deficit",
+    )
 )
 
 ss = st.session_state
@@ -822,9 +825,9 @@ def headline(current: Run, reference: Run | None, same: bool) -> None:
         name = f"{label}, {row.detail}" if last else label
         delta = None if same or ref is None else fmt_delta(row.mean - ref.mean, row.unit)
         colour: Literal["normal", "inverse", "off"] = "off"
-        if measure in HIGHER_IS_BETTER:
+        if REGISTRY[measure].better == "higher":
             colour = "normal"
-        elif measure in LOWER_IS_BETTER:
+        elif REGISTRY[measure].better == "lower":
             colour = "inverse"
         ci = (
             f"95% CI of the mean {fmt(row.ci95_low, row.unit)} to {fmt(row.ci95_high, row.unit)}"

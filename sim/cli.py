@@ -20,6 +20,7 @@ from typing import Any
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.format import Scenario
 from sim.scenario.loader import display_path, load_scenario, load_variants
+from sim.store.run_dir import RunDir, RunDirError
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -285,19 +286,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
-def _up_to_date(where: Path, sc: Scenario) -> bool:
-    """Whether a scenario's outputs exist, complete, for exactly this scenario."""
-    from sim.store.writer import OUTPUT_FILES, scenario_hash
-
-    try:
-        manifest = json.loads((where / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return False
-    return manifest.get("scenario_hash") == scenario_hash(sc) and all(
-        (where / f).exists() for f in OUTPUT_FILES
-    )
-
-
 def _available_memory() -> int | None:
     """Bytes of memory available to new work (MemAvailable: free plus reclaimable cache)."""
     try:
@@ -367,7 +355,7 @@ def _run_all(
 ) -> tuple[bool, list[str]]:
     """Run every scenario on the chosen backend, writing each as it finishes; return
     whether any failed, and the scenarios whose run failed (to rerun)."""
-    from sim.analysis.measures import format_table
+    from sim.analysis.summary import format_table
     from sim.batch.scheduler import DISK_PER_CELL, cells_per_replication, make_backend, run_batch
     from sim.model.power import format_power
     from sim.units.calendar import Calendar
@@ -384,7 +372,7 @@ def _run_all(
         )
     disk_taken = 0
     for sc in todo:
-        if args.resume and _up_to_date(args.out / sc.name, sc):
+        if args.resume and RunDir(args.out / sc.name).is_up_to_date(sc):
             print(f"{sc.name}: outputs up to date, skipped (--resume)")
             finished.append(sc.name)
             continue
@@ -445,18 +433,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _measures(path: Path, seed: int | None, replications: int | None) -> tuple[str, Any]:
     """Per-replication measures of a run directory, or of a scenario file run now."""
-    import pyarrow.parquet as pq
-
     from sim.engine.runner import run
-    from sim.store.writer import measures_table
+    from sim.store.tables import measures_table
 
     if path.is_dir():
-        table = path / "measures.parquet"
-        if not table.exists():
+        run_dir = RunDir(path)
+        if run_dir.missing(["measures.parquet"]):
             raise ScenarioError(
                 display_path(path), [Problem("", "no measures.parquet: not a run directory")]
             )
-        return path.name, pq.read_table(table)
+        return path.name, run_dir.measures_table()
     sc = load_scenario(path)
     update: dict[str, int] = {}
     if seed is not None:
@@ -497,31 +483,29 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    import pyarrow.parquet as pq
-
     from sim.analysis.explain import NoSuchMeeting, explain
-    from sim.scenario.loader import parse_scenario
 
-    where = args.run_dir / args.scenario
-    manifest_path = where / "manifest.json"
-    if not manifest_path.exists():
+    run_dir = RunDir(args.run_dir / args.scenario)
+    where = display_path(run_dir.path)
+    if run_dir.missing(["manifest.json"]):
         print(
-            f"{display_path(where)}: no run of scenario {args.scenario!r} here (manifest.json missing)",
+            f"{where}: no run of scenario {args.scenario!r} here (manifest.json missing)",
             file=sys.stderr,
         )
         return EXIT_INVALID
-    manifest = json.loads(manifest_path.read_text())
-    scenario = parse_scenario(manifest["scenario"], display_path(manifest_path))
     try:
         text = explain(
-            scenario,
-            pq.read_table(where / "decisions.parquet"),
-            pq.read_table(where / "transfers.parquet"),
+            run_dir.scenario(),
+            run_dir.decisions(),
+            run_dir.transfers(),
             args.replication,
             args.meeting,
         )
     except NoSuchMeeting as exc:
-        print(f"{display_path(where)}: {exc}", file=sys.stderr)
+        print(f"{where}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except RunDirError as exc:
+        print(f"{where}: {exc}", file=sys.stderr)
         return EXIT_INVALID
     print(text)
     return EXIT_OK

@@ -19,7 +19,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from sim import load_scenario, run
-from sim.analysis.measures import summarise
+from sim.analysis.summary import summarise
 from sim.app.controller import read_upload, scenario_toml, settings_of, voting_seats
 from sim.cli import main as cli_main
 from sim.scenario.errors import ScenarioError
@@ -415,7 +415,7 @@ def test_downloaded_scenario_gives_the_apps_results(tmp_path: Path) -> None:
     assert measures_table(run(loaded)).equals(measures_table(run(app_scenario)))
     rows = summarise(run(loaded))
     for label, measure in (
-        ("Moved from primary", "moved_primary_to_secondary"),
+        ("Money moved out of primary", "moved_primary_to_secondary"),
         ("Spill-over cost", "spill_over_cost"),
         ("System deficit", "system_deficit"),
     ):
@@ -511,7 +511,8 @@ def test_pin_a_and_compare_b_paired() -> None:
     ok(at)
     table = at.dataframe[0].value
     moved = table[table["measure"] == "moved_primary_to_secondary"].iloc[0]
-    assert moved["B - A"].startswith("-£") and moved["better"] == ""
+    # Less money moved out of primary care is better (the registry's direction).
+    assert moved["B - A"].startswith("-£") and moved["better"] == "B"
     share = table[table["measure"] == "primary_care_share"].iloc[-1]
     assert share["B - A"].startswith("+") and share["better"] == "B"
     assert share["P(B > A)"] == 1.0
@@ -627,7 +628,7 @@ def test_headline_compares_the_same_year_after_a_horizon_change() -> None:
     assert m.delta == f"{(share.mean - ref['2027/28'].mean) * 100:+.2f} pts"
     # Totals over 3 years against the file's 5: flagged, and no change shown.
     assert any("totals over the horizon cover different periods" in c.value for c in at.caption)
-    for label in ("Moved from primary", "Spill-over cost", "System deficit"):
+    for label in ("Money moved out of primary", "Spill-over cost", "System deficit"):
         assert not metric(at, label).delta, label
     # A year the file does not have: no change shown.
     at.slider(key=key(at, "horizon_years")).set_value(7).run()

@@ -421,14 +421,14 @@ def test_outputs_that_cannot_be_written_fail_only_their_scenario(
     ]
     list(run_batch(scenarios[:1], tmp_path, InProcess()))  # a previous run of baseline
     before = (tmp_path / "baseline" / "manifest.json").read_text()
-    real = sim.store.writer.write_plan_csv
+    real = sim.store.writer.plan_rows
 
-    def full_disk(compromise: Any, scenario: Scenario, *a: Any) -> None:
+    def full_disk(compromise: Any, scenario: Scenario, *a: Any) -> Any:
         if scenario.name == "baseline":
             raise OSError(28, "No space left on device")
-        real(compromise, scenario, *a)
+        return real(compromise, scenario, *a)
 
-    monkeypatch.setattr(sim.store.writer, "write_plan_csv", full_disk)
+    monkeypatch.setattr(sim.store.writer, "plan_rows", full_disk)
     again = [s.model_copy(update={"replications": 5}) for s in scenarios]
     outcomes = {o.scenario.name: o for o in run_batch(again, tmp_path, _Recording(window=3), 2)}
     assert "No space left on device" in str(outcomes["baseline"].error)

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim import load_scenario, run
-from sim.analysis.measures import summarise
+from sim.analysis.summary import summarise
 from sim.app.controller import (
     FenceSetting,
     Settings,

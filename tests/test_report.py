@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 
 from sim import load_scenario, parse_scenario, run
-from sim.analysis.monthly import Band, Digest
+from sim.analysis.monthly import Band
 from sim.report.page import fans, render_report, write_report
 from sim.report.svg import Line, fan_chart, financial_years, line_chart, nice_ticks
+from sim.store.run_dir import RunDir
 from sim.store.writer import scenario_document, write_run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,7 +165,7 @@ def test_every_variant_has_its_section_and_charts(html: str, runs: dict[str, Pat
         for chart in MAIN_CHARTS:
             assert charts.count(chart) == 1, (name, chart)
         path = runs["ringfence" if name == "primary_care_ringfence" else name]
-        sectors = Digest.read(path).sector_names
+        sectors = RunDir(path).monthly().sector_names
         assert [c for c in charts if c.startswith("sector-")] == [
             f"sector-{j}" for j in range(len(sectors))
         ]
@@ -210,7 +211,7 @@ def test_comparison_table_shows_the_summary_means(html: str, runs: dict[str, Pat
 
 def test_fan_bands_are_ordered_and_come_from_the_digest(runs: dict[str, Path]) -> None:
     for path in runs.values():
-        digest = Digest.read(path)
+        digest = RunDir(path).monthly()
         f = fans(digest)
         for name, b in f.named():
             assert b.mean.shape == (digest.months,), name
@@ -230,7 +231,7 @@ def test_one_replication_draws_no_nan(runs: dict[str, Path]) -> None:
     assert not re.search(r"(?i)\b(nan|inf)\b", text)
     assert "n/a (1 replication)" in text
     # Bands collapse onto the mean: the 90% band's top and bottom are the same line.
-    f = fans(Digest.read(runs["single"]))
+    f = fans(RunDir(runs["single"]).monthly())
     np.testing.assert_array_equal(f.unmet.p05, f.unmet.p95)
 
 

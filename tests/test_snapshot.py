@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from sim import run
-from sim.analysis.measures import summarise
+from sim.analysis.summary import summarise
 from sim.scenario.format import Scenario
 from sim.store.writer import write_summary_csv
 

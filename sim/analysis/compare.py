@@ -19,21 +19,13 @@ import numpy.typing as npt
 import pyarrow as pa
 from scipy import stats
 
+from sim.analysis.measures import REGISTRY
+from sim.units import display
+
 if TYPE_CHECKING:
     from sim.scenario.format import Scenario
 
 Floats = npt.NDArray[np.float64]
-
-#: Measures for which lower is better for patients and finances (higher is better for the
-#: primary-care share; the others are reported without a direction).
-LOWER_IS_BETTER = {
-    "unmet_primary_need",
-    "spill_over_cost",
-    "acute_overspend",
-    "system_deficit",
-    "ring_fence_shortfalls",
-}
-HIGHER_IS_BETTER = {"primary_care_share"}
 
 
 class NotPaired(ValueError):
@@ -87,9 +79,9 @@ def paired_rows(
         mean = float(d.mean())
         measure, detail = key
         better = ""
-        if mean != 0 and (measure in HIGHER_IS_BETTER or measure in LOWER_IS_BETTER):
-            b_up = mean > 0
-            better = "B" if b_up == (measure in HIGHER_IS_BETTER) else "A"
+        direction = REGISTRY[measure].better if measure in REGISTRY else "neither"
+        if mean != 0 and direction != "neither":
+            better = "B" if (mean > 0) == (direction == "higher") else "A"
         wanted = half_widths.get(measure)
         needed = math.ceil((1.96 * sd / wanted) ** 2) if wanted and sd > 0 else 0
         out.append(
@@ -140,22 +132,26 @@ def format_comparison(
     limit_m: float,
 ) -> str:
     """A fixed-width table of the paired differences, then the breach chances."""
-    head = (
-        f"{'measure':<28} {'detail':<20} {'A':>10} {'B':>10} {'B - A':>10} "
-        f"{'95% CI (paired)':>23} {'P(B>A)':>7} {'better':>6}"
-    )
+    cells = []
+    for r in rows:
+        ci = f"{display.plain(r.ci95_low, r.unit)} to {display.plain(r.ci95_high, r.unit)}"
+        cells.append(
+            [
+                r.measure,
+                r.detail[:20],
+                display.plain(r.mean_a, r.unit),
+                display.plain(r.mean_b, r.unit),
+                display.plain(r.difference, r.unit),
+                ci if r.n > 1 else "n/a",
+                f"{r.p_b_higher:.2f}",
+                r.better,
+            ]
+        )
+    headers = ["measure", "detail", "A", "B", "B - A", "95% CI (paired)", "P(B>A)", "better"]
     lines = [
         f"A = {name_a}, B = {name_b} (paired by replication, common random numbers)",
-        head,
-        "-" * len(head),
+        display.table(headers, cells, [False, False, True, True, True, True, True, True]),
     ]
-    for r in rows:
-        fmt = "{:,.4f}" if r.unit == "fraction" else "{:,.1f}"
-        ci = f"{fmt.format(r.ci95_low)} to {fmt.format(r.ci95_high)}" if r.n > 1 else "n/a"
-        lines.append(
-            f"{r.measure:<28} {r.detail[:20]:<20} {fmt.format(r.mean_a):>10} {fmt.format(r.mean_b):>10} "
-            f"{fmt.format(r.difference):>10} {ci:>23} {r.p_b_higher:>7.2f} {r.better:>6}"
-        )
     (da, fa), (db, fb) = breaches
     lines.append("")
     lines.append(f"Chance of a system deficit above £{limit_m:,.1f}m: A {da:.2f}, B {db:.2f}")

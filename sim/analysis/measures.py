@@ -1,20 +1,162 @@
-"""Headline measures per replication and their summaries (mean, quantiles, 95% CIs)."""
+"""The one registry of headline measures, and how each is computed from a run.
+
+Every place that names, labels, formats or ranks a measure (the summary, ``compare``, the
+report, the app and ``docs/measures.md``) reads :data:`MEASURES`. A measure has one value
+per replication; a measure may have several details (one per financial year, or one per
+ring-fence rule), each a row of ``summary.csv`` and ``measures.parquet``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
-import pyarrow.compute as pc
-from scipy import stats
 
 from sim.engine.results import Results
 from sim.model.place import distance_from_target
 from sim.units.money import pence_to_pounds_m
 
 Floats = npt.NDArray[np.float64]
+
+#: What period a measure's value covers.
+Scope = Literal["per_year", "cumulative", "end_of_horizon", "count"]
+#: Which direction is better for patients and finances, if either.
+Better = Literal["higher", "lower", "neither"]
+
+SCOPE_LABELS: dict[str, str] = {
+    "per_year": "each financial year",
+    "cumulative": "summed over the horizon",
+    "end_of_horizon": "at the end of the horizon",
+    "count": "count over the horizon",
+}
+
+
+@dataclass(frozen=True)
+class MeasureInfo:
+    """What a headline measure is: its name in the outputs, and how people read it."""
+
+    name: str
+    #: Plain words, for headings and tiles.
+    label: str
+    #: ``fraction``, ``£m``, ``meetings`` or ``times`` (as in ``summary.csv``).
+    unit: str
+    scope: Scope
+    better: Better
+    #: One line: what the number is.
+    description: str
+
+    @property
+    def per_year(self) -> bool:
+        """Whether the measure has one detail per financial year."""
+        return self.scope == "per_year"
+
+
+MEASURES: tuple[MeasureInfo, ...] = (
+    MeasureInfo(
+        "primary_care_share",
+        "Primary-care share of budgets",
+        "fraction",
+        "per_year",
+        "higher",
+        "Primary-care sectors' year-end budgets (plan plus in-year transfers) as a share of "
+        "all sector budgets.",
+    ),
+    MeasureInfo(
+        "moved_primary_to_secondary",
+        "Money moved out of primary care",
+        "£m",
+        "cumulative",
+        "lower",
+        "In-year transfers out of primary-care budgets, to cover other sectors' overspends.",
+    ),
+    MeasureInfo(
+        "unmet_primary_need",
+        "Primary-care need left unmet",
+        "£m",
+        "cumulative",
+        "lower",
+        "Primary-care need that its budgets could not pay for.",
+    ),
+    MeasureInfo(
+        "spill_over_cost",
+        "Spill-over cost to hospitals",
+        "£m",
+        "cumulative",
+        "lower",
+        "The hospital cost that unmet primary and community need returns as, after a lag.",
+    ),
+    MeasureInfo(
+        "acute_overspend",
+        "Hospital overspend",
+        "£m",
+        "cumulative",
+        "lower",
+        "Year-end overspends of the acute (hospital) sectors, summed over years and places.",
+    ),
+    MeasureInfo(
+        "system_deficit",
+        "System deficit",
+        "£m",
+        "end_of_horizon",
+        "lower",
+        "The system's accumulated deficit at the end of the horizon (positive: owed).",
+    ),
+    MeasureInfo(
+        "fair_share_distance",
+        "Largest distance from fair share",
+        "fraction",
+        "end_of_horizon",
+        "lower",
+        "In the final year, the largest gap between a place's share of the plan and its "
+        "fair (need-weighted) share. Only with more than one place.",
+    ),
+    MeasureInfo(
+        "spend_per_head_spread",
+        "Spread of spend per head",
+        "fraction",
+        "end_of_horizon",
+        "lower",
+        "In the final year, the coefficient of variation of need-weighted spend per head "
+        "across places. Only with more than one place.",
+    ),
+    MeasureInfo(
+        "extraordinary_meetings",
+        "Extraordinary board meetings",
+        "meetings",
+        "count",
+        "neither",
+        "Board meetings called out of the schedule because a forecast overspend was too large "
+        "to wait.",
+    ),
+    MeasureInfo(
+        "ring_fence_bindings",
+        "Ring-fence bound",
+        "times",
+        "count",
+        "neither",
+        "Decisions (plans and in-year transfers) that a ring-fence rule limited; one detail "
+        "per rule.",
+    ),
+    MeasureInfo(
+        "ring_fence_shortfalls",
+        "Ring-fence relaxed",
+        "times",
+        "count",
+        "lower",
+        "Times a ring-fence rule could not be met in full and was relaxed; one detail per rule.",
+    ),
+)
+REGISTRY: dict[str, MeasureInfo] = {m.name: m for m in MEASURES}
+
+
+def info(name: str) -> MeasureInfo:
+    """The registry entry of a measure (KeyError names an unknown measure)."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown measure {name!r}") from None
 
 
 @dataclass(frozen=True)
@@ -27,25 +169,12 @@ class Measure:
     values: Floats
 
 
-@dataclass(frozen=True)
-class SummaryRow:
-    """Summary statistics of one measure over replications."""
-
-    measure: str
-    detail: str
-    unit: str
-    n: int
-    mean: float
-    sd: float
-    ci95_low: float
-    ci95_high: float
-    p05: float
-    p50: float
-    p95: float
+def _measure(name: str, detail: str, values: Floats) -> Measure:
+    return Measure(name, detail, REGISTRY[name].unit, values)
 
 
 def headline_measures(res: Results) -> list[Measure]:
-    """The measures users read off, one value per replication."""
+    """The measures users read off, one value per replication, in the registry's order."""
     cal = res.calendar
     primary = res.kind_mask("primary")
     secondary = res.kind_mask("secondary")
@@ -55,29 +184,25 @@ def headline_measures(res: Results) -> list[Measure]:
         year_budget = budget[:, y].sum(axis=1)  # (R, S)
         total = year_budget.sum(axis=1).astype(np.float64)
         share = (year_budget * primary).sum(axis=1) / np.maximum(total, 1.0)
-        out.append(Measure("primary_care_share", cal.financial_year(y), "fraction", share))
+        out.append(_measure("primary_care_share", cal.financial_year(y), share))
     moved = (res.year_transfers_out * primary).sum(axis=(1, 2, 3))
-    out.append(Measure("moved_primary_to_secondary", "cumulative", "£m", pence_to_pounds_m(moved)))
+    out.append(_measure("moved_primary_to_secondary", "cumulative", pence_to_pounds_m(moved)))
     flows = res.flows
     unmet = ((flows["need"] - flows["spend"]) * primary).sum(axis=(1, 2, 3))
-    out.append(Measure("unmet_primary_need", "cumulative", "£m", pence_to_pounds_m(unmet)))
+    out.append(_measure("unmet_primary_need", "cumulative", pence_to_pounds_m(unmet)))
     spill = res.spill_in().sum(axis=(1, 2, 3))
-    out.append(Measure("spill_over_cost", "cumulative", "£m", pence_to_pounds_m(spill)))
+    out.append(_measure("spill_over_cost", "cumulative", pence_to_pounds_m(spill)))
     over = (np.maximum(0, -res.year_end_balance) * secondary).sum(axis=(1, 2, 3))
-    out.append(Measure("acute_overspend", "cumulative", "£m", pence_to_pounds_m(over)))
+    out.append(_measure("acute_overspend", "cumulative", pence_to_pounds_m(over)))
     deficit = -res.system_series["deficit"][:, -1]
-    out.append(Measure("system_deficit", "end of horizon", "£m", pence_to_pounds_m(deficit)))
+    out.append(_measure("system_deficit", "end of horizon", pence_to_pounds_m(deficit)))
     if len(res.place_names) > 1:
         out += _fairness(res)
     extraordinary = res.extraordinary_meetings.astype(np.float64)
-    out.append(Measure("extraordinary_meetings", "count", "meetings", extraordinary))
+    out.append(_measure("extraordinary_meetings", "count", extraordinary))
     for k, name in enumerate(res.rule_names):
-        out.append(
-            Measure("ring_fence_bindings", name, "times", res.bindings[:, k].astype(np.float64))
-        )
-        out.append(
-            Measure("ring_fence_shortfalls", name, "times", res.shortfalls[:, k].astype(np.float64))
-        )
+        out.append(_measure("ring_fence_bindings", name, res.bindings[:, k].astype(np.float64)))
+        out.append(_measure("ring_fence_shortfalls", name, res.shortfalls[:, k].astype(np.float64)))
     return out
 
 
@@ -94,74 +219,29 @@ def _fairness(res: Results) -> list[Measure]:
     per_head = spend / heads[None, :]
     spread = per_head.std(axis=1) / per_head.mean(axis=1)
     return [
-        Measure("fair_share_distance", f"largest, {year}", "fraction", distance),
-        Measure("spend_per_head_spread", f"coef. of variation, {year}", "fraction", spread),
+        _measure("fair_share_distance", f"largest, {year}", distance),
+        _measure("spend_per_head_spread", f"coef. of variation, {year}", spread),
     ]
 
 
-def describe(measure: Measure) -> SummaryRow:
-    """Mean, standard deviation, t-based 95% CI of the mean, and 5/50/95th percentiles."""
-    v = measure.values
-    n = int(v.size)
-    mean = float(v.mean())
-    sd = float(v.std(ddof=1)) if n > 1 else 0.0
-    half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else float("nan")
-    p05, p50, p95 = (float(x) for x in np.quantile(v, [0.05, 0.5, 0.95]))
-    return SummaryRow(
-        measure.name,
-        measure.detail,
-        measure.unit,
-        n,
-        mean,
-        sd,
-        mean - half,
-        mean + half,
-        p05,
-        p50,
-        p95,
-    )
-
-
-def summarise(res: Results) -> list[SummaryRow]:
-    """Summary rows of every headline measure."""
-    return [describe(m) for m in headline_measures(res)]
-
-
-def measures_from_table(table: pa.Table) -> list[Measure]:
-    """Headline measures read back from a ``measures.parquet`` table, in their order.
-
-    Each measure's values are ordered by replication, as :func:`headline_measures` gives them.
-    """
-    rep = table.column("replication").to_numpy()
-    value = table.column("value").to_numpy()
-    # Each row's key as a code: (measure, detail, unit) combinations, in order of appearance.
-    cols = [
-        pc.dictionary_encode(table.column(c).combine_chunks())
-        for c in ("measure", "detail", "unit")
+def markdown() -> str:
+    """``docs/measures.md``: the registry as a table (tested for drift)."""
+    better = {"higher": "higher", "lower": "lower", "neither": "—"}
+    lines = [
+        "# Headline measures",
+        "",
+        "Generated from `sim/analysis/measures.py` (`python -m sim measures --markdown`); a "
+        "test fails if this page drifts from the code. Every measure has one value per "
+        "replication; `summary.csv` gives its mean, standard deviation, 95% confidence "
+        "interval of the mean and 5th/50th/95th percentiles, and `measures.parquet` every "
+        "replication's value (what `compare` pairs).",
+        "",
+        "| measure | label | unit | covers | better | what it is |",
+        "|---|---|---|---|---|---|",
     ]
-    codes = np.stack([c.indices.to_numpy(zero_copy_only=False) for c in cols], axis=1)
-    keys, first, key_of_row = np.unique(codes, axis=0, return_index=True, return_inverse=True)
-    key_of_row = key_of_row.reshape(-1)
-    names = [c.dictionary.to_pylist() for c in cols]
-    order = np.lexsort((rep, key_of_row))  # by key, then replication
-    starts = np.searchsorted(key_of_row[order], np.arange(len(keys) + 1))
-    out = []
-    for k in np.argsort(first, kind="stable"):
-        rows = order[starts[k] : starts[k + 1]]
-        m, d, u = (names[j][keys[k][j]] for j in range(3))
-        out.append(Measure(m, d, u, value[rows]))
-    return out
-
-
-def format_table(rows: list[SummaryRow]) -> str:
-    """A short fixed-width table for the terminal."""
-    head = f"{'measure':<28} {'detail':<20} {'unit':<9} {'mean':>11} {'95% CI':>25} {'5th-95th pct':>25}"
-    lines = [head, "-" * len(head)]
-    for r in rows:
-        fmt = "{:,.4f}" if r.unit == "fraction" else "{:,.1f}"
-        ci = f"{fmt.format(r.ci95_low)} to {fmt.format(r.ci95_high)}" if r.n > 1 else "n/a"
-        pct = f"{fmt.format(r.p05)} to {fmt.format(r.p95)}"
+    for m in MEASURES:
         lines.append(
-            f"{r.measure:<28} {r.detail[:20]:<20} {r.unit:<9} {fmt.format(r.mean):>11} {ci:>25} {pct:>25}"
+            f"| `{m.name}` | {m.label} | {m.unit} | {SCOPE_LABELS[m.scope]} | "
+            f"{better[m.better]} | {m.description} |"
         )
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"

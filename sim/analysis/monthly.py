@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from sim.engine.results import Results
 from sim.units.calendar import Calendar
@@ -25,8 +23,6 @@ Floats = npt.NDArray[np.float64]
 
 #: Quantiles of the fan charts' bands: 90% and 50% intervals and the median.
 BAND_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-
-FILE = "monthly.parquet"
 
 
 @dataclass(frozen=True)
@@ -200,8 +196,3 @@ class Digest:
             spill=col("spill_pence"),
             deficit=col("deficit_pence"),
         )
-
-    @staticmethod
-    def read(run_dir: str | Path) -> Digest:
-        """The digest a run wrote to ``run_dir/monthly.parquet``."""
-        return Digest.from_table(pq.read_table(Path(run_dir) / FILE))

@@ -36,13 +36,14 @@ from typing import Any, get_args
 import pyarrow.parquet as pq
 import tomli_w
 
-from sim.analysis.measures import summarise
+from sim.analysis.summary import summarise
 from sim.batch.scheduler import CHUNK_CELLS, cells_per_replication
 from sim.engine.results import Results
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.format import Constituency, RingFence, Scenario
 from sim.scenario.loader import MAX_FILE_BYTES, parse_scenario, read_toml, variant_name
-from sim.store.writer import scenario_document, timeseries_table, write_run, write_summary_csv
+from sim.store.tables import timeseries_table
+from sim.store.writer import scenario_document, write_run, write_summary_csv
 from sim.units.calendar import Calendar
 
 #: Every constituency, in the order the app shows them.

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sim.analysis.measures import SummaryRow
+from sim.analysis.summary import SummaryRow
 from sim.engine.runner import run
 from sim.engine.simulation import Progress
 from sim.model.power import VotingPower

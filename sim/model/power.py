@@ -50,6 +50,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from sim.units.display import percent, table
+
 Floats = npt.NDArray[np.float64]
 
 #: Voting rules understood by :func:`voting_power` (the same as :mod:`sim.model.board`).
@@ -228,27 +230,35 @@ def format_power(vp: VotingPower) -> str:
     """A short fixed-width table of power by bloc, then by member (percentages)."""
     rule = vp.rule.replace("_", " ")
     casting = ", chair's casting vote" if vp.casting_vote else ""
-    lines = [f"Voting power ({rule}{casting}; {vp.n_voting} voting members)"]
     blocs = vp.by_bloc()
-    head = ("Shapley-Shubik", "Banzhaf", "Banzhaf abs")
-    bw = max([len("bloc"), *(len(b) for b in blocs.blocs)])
-    lines.append(f"{'bloc':<{bw}}  {'members':>7}  {head[0]:>14}  {head[1]:>7}  {head[2]:>11}")
-    for j, b in enumerate(blocs.blocs):
-        lines.append(
-            f"{b:<{bw}}  {blocs.members[j]:>7}  {_pct(blocs.shapley_shubik[j]):>14}  "
-            f"{_pct(blocs.banzhaf_normalised[j]):>7}  {_pct(blocs.banzhaf_absolute[j]):>11}"
-        )
-    lines.append("")
-    mw = max([len("member"), *(len(m) for m in vp.names)])
-    cw = max([len("bloc"), *(len(c) for c in vp.constituencies)])
-    lines.append(f"{'member':<{mw}}  {'bloc':<{cw}}  {head[0]:>14}  {head[1]:>7}  {head[2]:>11}")
-    for i, name in enumerate(vp.names):
-        note = "" if vp.voting[i] else "  (non-voting)"
-        lines.append(
-            f"{name:<{mw}}  {vp.constituencies[i]:<{cw}}  {_pct(vp.shapley_shubik[i]):>14}  "
-            f"{_pct(vp.banzhaf_normalised[i]):>7}  {_pct(vp.banzhaf_absolute[i]):>11}{note}"
-        )
-    return "\n".join(lines)
+    indices = ["Shapley-Shubik", "Banzhaf", "Banzhaf abs"]
+    by_bloc = [
+        [b, str(blocs.members[j]), *(percent(x[j]) for x in _indices(blocs))]
+        for j, b in enumerate(blocs.blocs)
+    ]
+    by_member = [
+        [
+            name,
+            vp.constituencies[i],
+            *(percent(x[i]) for x in _indices(vp)),
+            "" if vp.voting[i] else "(non-voting)",
+        ]
+        for i, name in enumerate(vp.names)
+    ]
+    right = [False, False, True, True, True, False]
+    return "\n".join(
+        [
+            f"Voting power ({rule}{casting}; {vp.n_voting} voting members)",
+            table(["bloc", "members", *indices], by_bloc, [False, *right[2:]]),
+            "",
+            table(["member", "bloc", *indices, ""], by_member, right),
+        ]
+    )
+
+
+def _indices(power: Any) -> tuple[Floats, Floats, Floats]:
+    """The three indices of a :class:`VotingPower` or of its bloc summary."""
+    return power.shapley_shubik, power.banzhaf_normalised, power.banzhaf_absolute
 
 
 def weighted_game(
@@ -384,7 +394,3 @@ def _frozen(values: Sequence[float]) -> Floats:
     out = np.array(values, dtype=np.float64)
     out.flags.writeable = False
     return out
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"

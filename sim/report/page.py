@@ -13,25 +13,18 @@ others are still reported. The same run directories give the same bytes (no time
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-
-from sim.analysis.measures import SummaryRow
 from sim.analysis.monthly import Band, Digest, band
+from sim.analysis.summary import RuleCount, SummaryRow
 from sim.report.svg import (
     DASHES,
     PALETTE,
@@ -43,18 +36,12 @@ from sim.report.svg import (
     format_number,
     line_chart,
 )
+from sim.store.run_dir import REPORT_FILES, RunDir, RunDirError
+from sim.store.tables import PowerRow
 from sim.units.money import pence_to_pounds_m
 
 REPORT_FILE = "report.html"
 DEFAULT_TITLE = "ICB funding simulator: batch report"
-#: The files of a run directory the report reads.
-REQUIRED_FILES = (
-    "manifest.json",
-    "summary.csv",
-    "measures.parquet",
-    "power.csv",
-    "monthly.parquet",
-)
 #: Columns of the comparison table: measure, heading, what the number is.
 HEADLINES = (
     ("primary_care_share", "Primary-care share", "of all budgets, final year"),
@@ -77,42 +64,6 @@ MEASURE_LABELS = {
     "fair_share_distance": "Largest distance from fair share",
     "spend_per_head_spread": "Spread of spend per head",
 }
-
-
-class RunDirError(Exception):
-    """A run directory that cannot be reported (missing, incomplete or unreadable)."""
-
-
-@dataclass(frozen=True)
-class RuleCount:
-    """How often one ring-fence rule bound (and was relaxed) over the replications."""
-
-    name: str
-    #: Share of replications in which it bound at least once.
-    bound_share: float
-    #: Mean number of times it bound per replication.
-    bound_mean: float
-    #: Largest number of times it bound in a replication.
-    bound_max: float
-    #: Share of replications in which it had to be relaxed (a run records shortfalls only
-    #: for rules relaxed at least once, so none recorded means never).
-    relaxed_share: float
-
-
-@dataclass(frozen=True)
-class PowerRow:
-    """One row of ``power.csv``."""
-
-    from_period: str
-    level: str
-    name: str
-    constituency: str
-    voting: int
-    members: int
-    shapley_shubik: float
-    banzhaf_normalised: float
-    banzhaf_absolute: float
-    rule: str
 
 
 @dataclass(frozen=True)
@@ -181,90 +132,24 @@ class Variant:
         return rows[-1] if rows else None
 
 
-def _float(text: str) -> float:
-    return float(text) if text.strip() else math.nan
-
-
-_PARSE: dict[str, Callable[[str], Any]] = {"int": int, "float": _float, "str": str}
-
-
-def _read_csv(path: Path, cls: Any) -> tuple[Any, ...]:
-    """A CSV file with one column per field of the dataclass ``cls``, as its instances."""
-    types = {f.name: _PARSE[str(f.type)] for f in fields(cls)}
-    with path.open(newline="", encoding="utf-8") as fh:
-        return tuple(
-            cls(**{k: parse(r[k]) for k, parse in types.items()}) for r in csv.DictReader(fh)
-        )
-
-
-def read_summary(path: Path) -> tuple[SummaryRow, ...]:
-    """``summary.csv`` as summary rows."""
-    rows: tuple[SummaryRow, ...] = _read_csv(path, SummaryRow)
-    return rows
-
-
-def read_power(path: Path) -> tuple[PowerRow, ...]:
-    """``power.csv`` as rows, in file order."""
-    rows: tuple[PowerRow, ...] = _read_csv(path, PowerRow)
-    return rows
-
-
-def ring_fence_counts(path: Path, rules: Sequence[str]) -> tuple[RuleCount, ...]:
-    """How often each rule bound, and was relaxed, from ``measures.parquet``."""
-    if not rules:
-        return ()
-    table = pq.read_table(path, columns=["measure", "detail", "value"])
-    wanted = ["ring_fence_bindings", "ring_fence_shortfalls"]
-    table = table.filter(pc.is_in(table.column("measure"), value_set=pa.array(wanted, pa.string())))
-    measure = np.asarray(table.column("measure").to_pylist(), dtype=object)
-    detail = np.asarray(table.column("detail").to_pylist(), dtype=object)
-    value = table.column("value").to_numpy()
-    out = []
-    for rule in rules:
-        bound = value[(measure == "ring_fence_bindings") & (detail == rule)]
-        short = value[(measure == "ring_fence_shortfalls") & (detail == rule)]
-        if bound.size == 0:
-            raise RunDirError(f"measures.parquet has no bindings of ring-fence {rule!r}")
-        out.append(
-            RuleCount(
-                name=rule,
-                bound_share=float(np.mean(bound > 0)),
-                bound_mean=float(bound.mean()),
-                bound_max=float(bound.max()),
-                relaxed_share=float(np.mean(short > 0)) if short.size else 0.0,
-            )
-        )
-    return tuple(out)
-
-
 def load_variant(path: Path) -> Variant:
     """Read a run directory; :class:`RunDirError` says why one cannot be reported."""
-    if not path.is_dir():
-        raise RunDirError("not found" if not path.exists() else "not a directory")
-    # Parquet tables may be single files or directories of part files.
-    missing = [f for f in REQUIRED_FILES if not (path / f).exists()]
-    if missing:
-        raise RunDirError(f"not a complete run directory: missing {', '.join(missing)}")
+    run = RunDir(path)
+    run.check(REPORT_FILES)
     try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-        if not isinstance(manifest, dict):
-            raise RunDirError("manifest.json is not a JSON object")
-        summary = read_summary(path / "summary.csv")
-        digest = Digest.read(path)
+        summary = run.summary()
+        digest = run.monthly()
         if digest.n < 1 or digest.months < 12 or digest.months % 12:
             raise RunDirError(
                 f"monthly.parquet holds {digest.n} replications of {digest.months} months"
             )
-        rule_names = list(
-            dict.fromkeys(r.detail for r in summary if r.measure == "ring_fence_bindings")
-        )
-        rules = ring_fence_counts(path / "measures.parquet", rule_names)
-        power = read_power(path / "power.csv")
+        rules = run.ring_fences()
+        power = run.power()
     except RunDirError:
         raise
     except Exception as exc:  # any unreadable file: report it, carry on with the others
         raise RunDirError(f"could not be read: {type(exc).__name__}: {exc}") from exc
-    return Variant(path, manifest, summary, digest, rules, power)
+    return Variant(path, run.manifest, summary, digest, rules, power)
 
 
 # ---------------------------------------------------------------------------------------

@@ -11,14 +11,13 @@ in replication order, so reading the directory gives rows in replication order.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,54 +26,27 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.analysis.measures import SummaryRow, describe, headline_measures, measures_from_table
 from sim.analysis.monthly import Digest
+from sim.analysis.summary import SummaryRow, describe, measures_from_table
 from sim.engine.results import Results
 from sim.model.power import VotingPower
 from sim.scenario.format import Scenario
+from sim.store.tables import (
+    OUTPUT_FILES,
+    PARQUET_OPTIONS,
+    PART_TABLES,
+    PlanRow,
+    PowerRow,
+    decisions_table,
+    measures_table,
+    timeseries_table,
+    transfers_table,
+    write_rows_csv,
+)
 from sim.units.calendar import Calendar
 from sim.version import __version__
 
 Floats = npt.NDArray[np.float64]
-
-#: Label columns, dictionary-encoded in Parquet (numbers compress better without).
-LABEL_COLUMNS = (
-    "period",
-    "financial_year",
-    "place",
-    "sector",
-    "kind",
-    "from_account",
-    "to_account",
-    "reason",
-    "pivot",
-    "measure",
-    "detail",
-    "unit",
-    "present",
-    "bound_rules",
-)
-#: How Parquet is written: zstd at its fastest level, dictionaries for labels only, and
-#: statistics (for readers that filter row groups) on replication and month only. Measured
-#: on 2,000 baseline replications: 40% faster to write and 20% smaller than the defaults.
-PARQUET_OPTIONS: dict[str, Any] = {
-    "compression": "zstd",
-    "compression_level": 1,
-    "use_dictionary": list(LABEL_COLUMNS),
-    "write_statistics": ["replication", "month"],
-}
-
-#: Tables written a chunk at a time, as directories of part files.
-PART_TABLES = ("timeseries", "transfers", "decisions", "monthly", "measures")
-
-OUTPUT_FILES = (
-    "manifest.json",
-    "summary.csv",
-    "power.csv",
-    "plan.csv",
-    "measures.parquet",
-    *(f"{t}.parquet" for t in PART_TABLES if t != "measures"),
-)
 
 
 def scenario_document(scenario: Scenario) -> dict[str, Any]:
@@ -103,222 +75,64 @@ def manifest(scenario: Scenario, replications: int, chunks: int) -> dict[str, An
     }
 
 
-def timeseries_table(res: Results) -> pa.Table:
-    """Tidy table: one row per replication, month, place and sector; money in pence."""
-    r, m, p, s = res.series["budget"].shape
-    cal = res.calendar
-    rep = np.repeat(res.replications, m * p * s)
-    month = np.tile(np.repeat(np.arange(m), p * s), r)
-    place = np.tile(np.repeat(np.arange(p), s), r * m)
-    sector = np.tile(np.arange(s), r * m * p)
-    labels = [cal.label(i) for i in range(m)]
-    years = [cal.financial_year(i // 12) for i in range(m)]
-    cols: dict[str, Any] = {
-        "replication": pa.array(rep, pa.int64()),
-        "month": pa.array(month, pa.int16()),
-        "period": pa.DictionaryArray.from_arrays(pa.array(month, pa.int16()), pa.array(labels)),
-        "financial_year": pa.DictionaryArray.from_arrays(
-            pa.array(month, pa.int16()), pa.array(years)
-        ),
-        "place": pa.DictionaryArray.from_arrays(
-            pa.array(place, pa.int16()), pa.array(res.place_names)
-        ),
-        "sector": pa.DictionaryArray.from_arrays(
-            pa.array(sector, pa.int16()), pa.array(res.sector_names)
-        ),
-        "kind": pa.DictionaryArray.from_arrays(
-            pa.array(sector, pa.int16()), pa.array(res.sector_kinds)
-        ),
-    }
-    for name, arr in res.series.items():
-        cols[f"{name}_pence"] = pa.array(arr.reshape(-1), pa.int64())
-    return pa.table(cols)
-
-
-def transfers_table(res: Results) -> pa.Table:
-    """One row per recorded transfer and replication; money in pence."""
-    t = res.transfers()
-    names = ["NHS England", *res.account_names]
-    cal = res.calendar
-    return pa.table(
-        {
-            "replication": pa.array(t.replication, pa.int64()),
-            "month": pa.array(t.month, pa.int16()),
-            "period": pa.DictionaryArray.from_arrays(
-                pa.array(t.month, pa.int16()), pa.array([cal.label(i) for i in range(cal.months)])
-            ),
-            "from_account": pa.DictionaryArray.from_arrays(
-                pa.array(t.source + 1, pa.int32()), pa.array(names)
-            ),
-            "to_account": pa.DictionaryArray.from_arrays(
-                pa.array(t.target + 1, pa.int32()), pa.array(names)
-            ),
-            "amount_pence": pa.array(t.amount, pa.int64()),
-            "recurrent": pa.array(t.recurrent, pa.bool_()),
-            "reason": pa.DictionaryArray.from_arrays(
-                pa.array(t.reason, pa.int32()), pa.array(t.reasons or ("",))
-            ),
-        }
-    )
-
-
-def decisions_table(res: Results) -> pa.Table:
-    """One row per board meeting, replication and place: the proposal, the decision, why."""
-    mt = res.meetings
-    n, p = mt.proposal.shape
-    cal = res.calendar
-    names = [f"{m.name}" for m in res.scenario.board.all_members()]
-    pooled = np.array([pl.pooled_gbp_m > 0 for pl in res.scenario.places])
-    delegated = np.array([pl.delegated for pl in res.scenario.places])
-    pivot = np.where(mt.pivot >= 0, mt.pivot, len(names))
-    agreed = np.floor(mt.cover * mt.proposal).astype(np.int64)
-    rep = np.repeat(np.arange(n), p)
-    place = np.tile(np.arange(p), n)
-    labels = [cal.label(i) for i in range(cal.months)]
-    return pa.table(
-        {
-            "replication": pa.array(mt.replication[rep], pa.int64()),
-            "meeting": pa.array(mt.number()[rep], pa.int32()),
-            "month": pa.array(mt.month[rep], pa.int16()),
-            "period": _strings(mt.month[rep], labels),
-            "extraordinary": pa.array(mt.extraordinary[rep]),
-            "place": _strings(place, res.place_names),
-            "delegated": pa.array(delegated[place]),
-            "proposal_pence": pa.array(mt.proposal.reshape(-1), pa.int64()),
-            "cover": pa.array(mt.cover.reshape(-1)),
-            "agreed_pence": pa.array(agreed.reshape(-1), pa.int64()),
-            "support_before_pence": pa.array(mt.support_before.reshape(-1), pa.int64()),
-            "moved_pence": pa.array(mt.moved.reshape(-1), pa.int64()),
-            "pivot": _strings(pivot.reshape(-1), [*names, ""]),
-            "quorate": pa.array(mt.quorate.reshape(-1)),
-            "consensus": pa.array(mt.consensus.reshape(-1)),
-            # Consent is asked only where there is pooled money; elsewhere it is null.
-            "consent": pa.array(
-                mt.consent.reshape(-1), pa.bool_(), mask=~np.tile(pooled, n).astype(bool)
-            ),
-            "pooled_held": pa.array(mt.pooled_held.reshape(-1)),
-            "present": _name_lists(mt.present, names).take(pa.array(rep)),
-            "bound_rules": _name_lists(mt.bound, res.rule_names).take(pa.array(rep)),
-        }
-    )
-
-
-def _strings(codes: npt.NDArray[np.int64], names: Sequence[str]) -> pa.Array:
-    """A string column from codes into ``names``."""
-    dictionary = pa.array(list(names) or [""], pa.string())
-    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary).cast(pa.string())
-
-
-def _name_lists(flags: npt.NDArray[np.bool_], names: Sequence[str]) -> pa.Array:
-    """A list-of-names column: for each row of ``flags``, the names whose flag is set.
-
-    The names are dictionary-encoded, so repeating rows (one per place) copies only codes.
-    """
-    _, cols = np.nonzero(flags)
-    offsets = np.concatenate([[0], np.cumsum(flags.sum(axis=1))]).astype(np.int32)
-    values = pa.DictionaryArray.from_arrays(
-        pa.array(cols, pa.int16()), pa.array(list(names) or [""], pa.string())
-    )
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
-
-
-def write_power_csv(
-    compositions: Sequence[tuple[int, VotingPower]], cal: Calendar, path: Path
-) -> None:
-    """Voting power of each board composition, by bloc and by member."""
-    cols = [
-        "from_period",
-        "level",
-        "name",
-        "constituency",
-        "voting",
-        "members",
-        "shapley_shubik",
-        "banzhaf_normalised",
-        "banzhaf_absolute",
-        "rule",
-    ]
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(cols)
-        for month, vp in compositions:
-            period = cal.label(month)
-            b = vp.by_bloc()
-            for j, bloc in enumerate(b.blocs):
-                w.writerow(
-                    [
-                        period,
-                        "bloc",
-                        bloc,
-                        bloc,
-                        b.voting_members[j],
-                        b.members[j],
-                        f"{b.shapley_shubik[j]:.10g}",
-                        f"{b.banzhaf_normalised[j]:.10g}",
-                        f"{b.banzhaf_absolute[j]:.10g}",
-                        vp.rule,
-                    ]
+def power_rows(compositions: Sequence[tuple[int, VotingPower]], cal: Calendar) -> list[PowerRow]:
+    """Voting power of each board composition, by bloc and then by member."""
+    rows = []
+    for month, vp in compositions:
+        period = cal.label(month)
+        b = vp.by_bloc()
+        for j, bloc in enumerate(b.blocs):
+            rows.append(
+                PowerRow(
+                    period,
+                    "bloc",
+                    bloc,
+                    bloc,
+                    int(b.voting_members[j]),
+                    int(b.members[j]),
+                    float(b.shapley_shubik[j]),
+                    float(b.banzhaf_normalised[j]),
+                    float(b.banzhaf_absolute[j]),
+                    vp.rule,
                 )
-            for i, name in enumerate(vp.names):
-                w.writerow(
-                    [
-                        period,
-                        "member",
-                        name,
-                        vp.constituencies[i],
-                        int(vp.voting[i]),
-                        1,
-                        f"{vp.shapley_shubik[i]:.10g}",
-                        f"{vp.banzhaf_normalised[i]:.10g}",
-                        f"{vp.banzhaf_absolute[i]:.10g}",
-                        vp.rule,
-                    ]
+            )
+        for i, name in enumerate(vp.names):
+            rows.append(
+                PowerRow(
+                    period,
+                    "member",
+                    name,
+                    vp.constituencies[i],
+                    int(vp.voting[i]),
+                    1,
+                    float(vp.shapley_shubik[i]),
+                    float(vp.banzhaf_normalised[i]),
+                    float(vp.banzhaf_absolute[i]),
+                    vp.rule,
                 )
+            )
+    return rows
 
 
-def measures_table(res: Results) -> pa.Table:
-    """Every headline measure for every replication (for paired comparisons).
-
-    Rows are ordered by replication, then measure, so the tables of consecutive chunks of
-    replications join into the table of the whole run.
-    """
-    measures = headline_measures(res)
-    k = np.tile(np.arange(len(measures)), res.n)
-    return pa.table(
-        {
-            "replication": pa.array(np.repeat(res.replications, len(measures)), pa.int64()),
-            "measure": _strings(k, [m.name for m in measures]),
-            "detail": _strings(k, [m.detail for m in measures]),
-            "unit": _strings(k, [m.unit for m in measures]),
-            "value": pa.array(np.stack([m.values for m in measures], axis=1).reshape(-1)),
-        }
-    )
-
-
-def write_plan_csv(
-    compromise: Sequence[tuple[int, Floats]], scenario: Scenario, cal: Calendar, path: Path
-) -> None:
+def plan_rows(
+    compromise: Sequence[tuple[int, Floats]], scenario: Scenario, cal: Calendar
+) -> list[PlanRow]:
     """The board's compromise division of growth money between sectors, each year."""
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["financial_year", "sector", "kind", "growth_share"])
-        for month, shares in compromise:
-            for s, share in enumerate(shares):
-                sector = scenario.sectors[s]
-                w.writerow(
-                    [cal.financial_year(month // 12), sector.name, sector.kind, f"{share:.10g}"]
-                )
+    return [
+        PlanRow(
+            cal.financial_year(month // 12),
+            scenario.sectors[s].name,
+            scenario.sectors[s].kind,
+            float(share),
+        )
+        for month, shares in compromise
+        for s, share in enumerate(shares)
+    ]
 
 
 def write_summary_csv(rows: list[SummaryRow], path: Path) -> None:
     """Summary rows as CSV (one row per measure and detail)."""
-    fields = list(SummaryRow.__dataclass_fields__)
-    with path.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields)
-        w.writeheader()
-        for row in rows:
-            d = asdict(row)
-            w.writerow({k: (f"{v:.10g}" if isinstance(v, float) else v) for k, v in d.items()})
+    write_rows_csv(rows, SummaryRow, path)
 
 
 @dataclass(frozen=True)
@@ -439,8 +253,9 @@ class RunWriter:
         pq.write_table(measures, measures_dir, **PARQUET_OPTIONS)
         rows = [describe(m) for m in measures_from_table(measures)]
         write_summary_csv(rows, self.tmp / "summary.csv")
-        write_power_csv(first.compositions, cal, self.tmp / "power.csv")
-        write_plan_csv(first.plan_compromise, self.scenario, cal, self.tmp / "plan.csv")
+        write_rows_csv(power_rows(first.compositions, cal), PowerRow, self.tmp / "power.csv")
+        plans = plan_rows(first.plan_compromise, self.scenario, cal)
+        write_rows_csv(plans, PlanRow, self.tmp / "plan.csv")
         doc = manifest(self.scenario, self.replications, len(self.chunks))
         (self.tmp / "manifest.json").write_text(json.dumps(doc, indent=2) + "\n")
         final = self.out / self.scenario.name

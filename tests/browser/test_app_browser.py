@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from sim.analysis.measures import summarise
+from sim.analysis.summary import summarise
 from sim.engine.runner import run
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import load_scenario

@@ -1,0 +1,255 @@
+"""The output files' columns, declared once, and the Arrow tables built from results.
+
+The Parquet tables' columns are those their builders here give (``timeseries``,
+``transfers``, ``decisions``, ``measures``; ``monthly`` is
+:meth:`sim.analysis.monthly.Digest.to_table`). The CSV files' columns are the fields of a
+dataclass (:class:`~sim.analysis.summary.SummaryRow` for ``summary.csv``, :class:`PowerRow`
+and :class:`PlanRow`), which both the writer and :class:`sim.store.run_dir.RunDir` use.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from sim.analysis.measures import headline_measures
+from sim.engine.results import Results
+
+Floats = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class PowerRow:
+    """One row of ``power.csv``: a bloc's or a member's voting power in one composition."""
+
+    from_period: str
+    level: str
+    name: str
+    constituency: str
+    voting: int
+    members: int
+    shapley_shubik: float
+    banzhaf_normalised: float
+    banzhaf_absolute: float
+    rule: str
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One row of ``plan.csv``: a sector's share of a year's growth money."""
+
+    financial_year: str
+    sector: str
+    kind: str
+    growth_share: float
+
+
+def write_rows_csv(rows: Sequence[Any], cls: type, path: Path) -> None:
+    """Dataclass rows as CSV, one column per field; floats to 10 significant figures."""
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([f.name for f in fields(cls)])
+        for row in rows:
+            w.writerow([f"{v:.10g}" if isinstance(v, float) else v for v in astuple(row)])
+
+
+def _float(text: str) -> float:
+    return float(text) if text.strip() else math.nan
+
+
+_PARSE: dict[str, Callable[[str], Any]] = {"int": int, "float": _float, "str": str}
+
+
+def read_rows_csv(path: Path, cls: Any) -> tuple[Any, ...]:
+    """A CSV file :func:`write_rows_csv` wrote, as instances of the dataclass ``cls``."""
+    types = {f.name: _PARSE[str(f.type)] for f in fields(cls)}
+    with path.open(newline="", encoding="utf-8") as fh:
+        return tuple(
+            cls(**{k: parse(r[k]) for k, parse in types.items()}) for r in csv.DictReader(fh)
+        )
+
+
+#: Label columns, dictionary-encoded in Parquet (numbers compress better without).
+LABEL_COLUMNS = (
+    "period",
+    "financial_year",
+    "place",
+    "sector",
+    "kind",
+    "from_account",
+    "to_account",
+    "reason",
+    "pivot",
+    "measure",
+    "detail",
+    "unit",
+    "present",
+    "bound_rules",
+)
+#: How Parquet is written: zstd at its fastest level, dictionaries for labels only, and
+#: statistics (for readers that filter row groups) on replication and month only. Measured
+#: on 2,000 baseline replications: 40% faster to write and 20% smaller than the defaults.
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 1,
+    "use_dictionary": list(LABEL_COLUMNS),
+    "write_statistics": ["replication", "month"],
+}
+
+#: Tables written a chunk at a time, as directories of part files.
+PART_TABLES = ("timeseries", "transfers", "decisions", "monthly", "measures")
+
+OUTPUT_FILES = (
+    "manifest.json",
+    "summary.csv",
+    "power.csv",
+    "plan.csv",
+    "measures.parquet",
+    *(f"{t}.parquet" for t in PART_TABLES if t != "measures"),
+)
+
+
+def timeseries_table(res: Results) -> pa.Table:
+    """Tidy table: one row per replication, month, place and sector; money in pence."""
+    r, m, p, s = res.series["budget"].shape
+    cal = res.calendar
+    rep = np.repeat(res.replications, m * p * s)
+    month = np.tile(np.repeat(np.arange(m), p * s), r)
+    place = np.tile(np.repeat(np.arange(p), s), r * m)
+    sector = np.tile(np.arange(s), r * m * p)
+    labels = [cal.label(i) for i in range(m)]
+    years = [cal.financial_year(i // 12) for i in range(m)]
+    cols: dict[str, Any] = {
+        "replication": pa.array(rep, pa.int64()),
+        "month": pa.array(month, pa.int16()),
+        "period": pa.DictionaryArray.from_arrays(pa.array(month, pa.int16()), pa.array(labels)),
+        "financial_year": pa.DictionaryArray.from_arrays(
+            pa.array(month, pa.int16()), pa.array(years)
+        ),
+        "place": pa.DictionaryArray.from_arrays(
+            pa.array(place, pa.int16()), pa.array(res.place_names)
+        ),
+        "sector": pa.DictionaryArray.from_arrays(
+            pa.array(sector, pa.int16()), pa.array(res.sector_names)
+        ),
+        "kind": pa.DictionaryArray.from_arrays(
+            pa.array(sector, pa.int16()), pa.array(res.sector_kinds)
+        ),
+    }
+    for name, arr in res.series.items():
+        cols[f"{name}_pence"] = pa.array(arr.reshape(-1), pa.int64())
+    return pa.table(cols)
+
+
+def transfers_table(res: Results) -> pa.Table:
+    """One row per recorded transfer and replication; money in pence."""
+    t = res.transfers()
+    names = ["NHS England", *res.account_names]
+    cal = res.calendar
+    return pa.table(
+        {
+            "replication": pa.array(t.replication, pa.int64()),
+            "month": pa.array(t.month, pa.int16()),
+            "period": pa.DictionaryArray.from_arrays(
+                pa.array(t.month, pa.int16()), pa.array([cal.label(i) for i in range(cal.months)])
+            ),
+            "from_account": pa.DictionaryArray.from_arrays(
+                pa.array(t.source + 1, pa.int32()), pa.array(names)
+            ),
+            "to_account": pa.DictionaryArray.from_arrays(
+                pa.array(t.target + 1, pa.int32()), pa.array(names)
+            ),
+            "amount_pence": pa.array(t.amount, pa.int64()),
+            "recurrent": pa.array(t.recurrent, pa.bool_()),
+            "reason": pa.DictionaryArray.from_arrays(
+                pa.array(t.reason, pa.int32()), pa.array(t.reasons or ("",))
+            ),
+        }
+    )
+
+
+def decisions_table(res: Results) -> pa.Table:
+    """One row per board meeting, replication and place: the proposal, the decision, why."""
+    mt = res.meetings
+    n, p = mt.proposal.shape
+    cal = res.calendar
+    names = [f"{m.name}" for m in res.scenario.board.all_members()]
+    pooled = np.array([pl.pooled_gbp_m > 0 for pl in res.scenario.places])
+    delegated = np.array([pl.delegated for pl in res.scenario.places])
+    pivot = np.where(mt.pivot >= 0, mt.pivot, len(names))
+    agreed = np.floor(mt.cover * mt.proposal).astype(np.int64)
+    rep = np.repeat(np.arange(n), p)
+    place = np.tile(np.arange(p), n)
+    labels = [cal.label(i) for i in range(cal.months)]
+    return pa.table(
+        {
+            "replication": pa.array(mt.replication[rep], pa.int64()),
+            "meeting": pa.array(mt.number()[rep], pa.int32()),
+            "month": pa.array(mt.month[rep], pa.int16()),
+            "period": _strings(mt.month[rep], labels),
+            "extraordinary": pa.array(mt.extraordinary[rep]),
+            "place": _strings(place, res.place_names),
+            "delegated": pa.array(delegated[place]),
+            "proposal_pence": pa.array(mt.proposal.reshape(-1), pa.int64()),
+            "cover": pa.array(mt.cover.reshape(-1)),
+            "agreed_pence": pa.array(agreed.reshape(-1), pa.int64()),
+            "support_before_pence": pa.array(mt.support_before.reshape(-1), pa.int64()),
+            "moved_pence": pa.array(mt.moved.reshape(-1), pa.int64()),
+            "pivot": _strings(pivot.reshape(-1), [*names, ""]),
+            "quorate": pa.array(mt.quorate.reshape(-1)),
+            "consensus": pa.array(mt.consensus.reshape(-1)),
+            # Consent is asked only where there is pooled money; elsewhere it is null.
+            "consent": pa.array(
+                mt.consent.reshape(-1), pa.bool_(), mask=~np.tile(pooled, n).astype(bool)
+            ),
+            "pooled_held": pa.array(mt.pooled_held.reshape(-1)),
+            "present": _name_lists(mt.present, names).take(pa.array(rep)),
+            "bound_rules": _name_lists(mt.bound, res.rule_names).take(pa.array(rep)),
+        }
+    )
+
+
+def _strings(codes: npt.NDArray[np.int64], names: Sequence[str]) -> pa.Array:
+    """A string column from codes into ``names``."""
+    dictionary = pa.array(list(names) or [""], pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary).cast(pa.string())
+
+
+def _name_lists(flags: npt.NDArray[np.bool_], names: Sequence[str]) -> pa.Array:
+    """A list-of-names column: for each row of ``flags``, the names whose flag is set.
+
+    The names are dictionary-encoded, so repeating rows (one per place) copies only codes.
+    """
+    _, cols = np.nonzero(flags)
+    offsets = np.concatenate([[0], np.cumsum(flags.sum(axis=1))]).astype(np.int32)
+    values = pa.DictionaryArray.from_arrays(
+        pa.array(cols, pa.int16()), pa.array(list(names) or [""], pa.string())
+    )
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+
+
+def measures_table(res: Results) -> pa.Table:
+    """Every headline measure for every replication (for paired comparisons).
+
+    Rows are ordered by replication, then measure, so the tables of consecutive chunks of
+    replications join into the table of the whole run.
+    """
+    measures = headline_measures(res)
+    k = np.tile(np.arange(len(measures)), res.n)
+    return pa.table(
+        {
+            "replication": pa.array(np.repeat(res.replications, len(measures)), pa.int64()),
+            "measure": _strings(k, [m.name for m in measures]),
+            "detail": _strings(k, [m.detail for m in measures]),
+            "unit": _strings(k, [m.unit for m in measures]),
+            "value": pa.array(np.stack([m.values for m in measures], axis=1).reshape(-1)),
+        }
+    )
