@@ -40,7 +40,8 @@ def _library(replications: int) -> list[object]:
 
 def measure(config: str, replications: int) -> dict[str, float | str]:
     """One timed batch of the library (this process)."""
-    from sim.batch.scheduler import make_backend, run_batch
+    from sim.batch.backends import make_backend
+    from sim.batch.scheduler import run_batch
     from sim.scenario.format import Scenario
 
     scenarios = [sc for sc in _library(replications) if isinstance(sc, Scenario)]

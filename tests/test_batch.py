@@ -21,7 +21,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim import load_scenario
-from sim.batch.scheduler import CHUNK_CELLS, InProcess, ProcessPool, plan_chunks, run_batch
+from sim.batch.backends import InProcess, ProcessPool
+from sim.batch.chunks import CHUNK_CELLS, plan_chunks
+from sim.batch.scheduler import run_batch
 from sim.cli import main
 from sim.scenario.format import Scenario
 from sim.store.writer import OUTPUT_FILES
@@ -318,16 +320,16 @@ def test_an_interrupt_in_a_pool_run_keeps_finished_scenarios_only(
 def test_a_model_error_in_one_scenario_spares_the_others(
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sim.batch.scheduler
+    import sim.batch.chunks
 
-    real: Callable[..., Any] = sim.batch.scheduler.run
+    real: Callable[..., Any] = sim.batch.chunks.run
 
     def fails_for_red_lines(scenario: Scenario, *a: Any, **k: Any) -> Any:
         if scenario.name == "council_red_lines":
             raise ArithmeticError("conservation broken")
         return real(scenario, *a, **k)
 
-    monkeypatch.setattr(sim.batch.scheduler, "run", fails_for_red_lines)
+    monkeypatch.setattr(sim.batch.chunks, "run", fails_for_red_lines)
     scenarios = [
         load_scenario(root / "scenarios" / f).model_copy(update={"replications": 6})
         for f in ("council_red_lines.toml", "baseline.toml")

@@ -103,7 +103,7 @@ def test_a_failing_run_exits_1(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("sim.batch.scheduler.run", broken)
+    monkeypatch.setattr("sim.batch.chunks.run", broken)
     assert main(["run", str(baseline_path), "-n", "2", "--out", str(tmp_path)]) == 1
 
 
@@ -220,7 +220,7 @@ def test_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> Non
     import io
     import sys as _sys
 
-    from sim.cli import _progress_bar
+    from sim.cli.run import progress_bar as _progress_bar
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -257,9 +257,9 @@ def test_resume_skips_only_up_to_date_outputs(
 def test_an_interrupt_keeps_finished_outputs_and_says_what_to_rerun(
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import sim.batch.scheduler
+    import sim.batch.chunks
 
-    real = sim.batch.scheduler.run
+    real = sim.batch.chunks.run
     calls = []
 
     def interrupted(*a: object, **k: object) -> object:
@@ -268,7 +268,7 @@ def test_an_interrupt_keeps_finished_outputs_and_says_what_to_rerun(
             raise KeyboardInterrupt
         return real(*a, **k)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sim.batch.scheduler, "run", interrupted)
+    monkeypatch.setattr(sim.batch.chunks, "run", interrupted)
     files = [
         str(root / "scenarios" / f) for f in ("board_10_statutory.toml", "board_ccg_like.toml")
     ]
@@ -286,7 +286,7 @@ def test_a_run_too_big_for_memory_is_refused(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr("sim.batch.scheduler.MEMORY_PER_CELL", 10**12)
+    monkeypatch.setattr("sim.batch.chunks.MEMORY_PER_CELL", 10**12)
     assert main(["run", str(baseline_path), "-n", "2", "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "refused: needs about" in err and "replications" in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.analysis.measures import REGISTRY, headline_measures, markdown
 from sim.scenario.loader import load_scenario
 from sim.scenario.reference import BEGIN, END, render
 
@@ -12,6 +13,22 @@ def test_scenario_reference_is_current(root: Path) -> None:
     text = (root / "docs" / "scenarios.md").read_text()
     committed = text[text.index(BEGIN) : text.index(END) + len(END)] + "\n"
     assert committed == render(), "regenerate docs/scenarios.md: python -m sim schema --markdown"
+
+
+def test_measure_reference_is_current(root: Path) -> None:
+    committed = (root / "docs" / "measures.md").read_text()
+    assert committed == markdown(), "regenerate docs/measures.md: python -m sim measures --markdown"
+
+
+def test_every_measure_a_run_gives_is_in_the_registry(root: Path) -> None:
+    from sim import run
+
+    # Two places, so the fairness measures are computed too.
+    res = run(load_scenario(root / "scenarios" / "board_22_places.toml"), replications=range(2))
+    names = {m.name for m in headline_measures(res)}
+    assert names == set(REGISTRY), "every measure computed is registered, and every registered one computed"
+    for m in headline_measures(res):
+        assert m.unit == REGISTRY[m.name].unit
 
 
 def test_every_scenario_in_the_library_validates(root: Path) -> None:
