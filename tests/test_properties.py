@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 
 from sim import run
 from sim.engine.results import Results
-from sim.model.ledger import Ledger
-from sim.scenario.errors import ConservationError
+from sim.model.ledger import ConservationError, Ledger
 from sim.scenario.format import Scenario
 from tests.invariants import assert_conserved, assert_flows_sane, assert_ring_fences_hold
 from tests.strategies import scenarios

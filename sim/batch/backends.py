@@ -15,7 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any, Protocol
 
 from sim.batch.chunks import simulate_chunk
-from sim.engine.simulation import Progress
+from sim.engine.schedule import Progress
 from sim.scenario.format import Scenario
 from sim.store.writer import ChunkOutput
 from sim.version import __version__

@@ -8,7 +8,7 @@ import math
 import time
 
 from sim.engine.runner import run
-from sim.engine.simulation import Progress
+from sim.engine.schedule import Progress
 from sim.scenario.format import Scenario
 from sim.store.writer import ChunkOutput, encode_chunk
 

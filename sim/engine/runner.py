@@ -7,7 +7,8 @@ from collections.abc import Iterable
 import numpy as np
 
 from sim.engine.results import Results
-from sim.engine.simulation import Engine, Progress
+from sim.engine.schedule import Progress
+from sim.engine.simulation import Engine
 from sim.scenario.format import Scenario
 
 

@@ -1,57 +1,32 @@
-"""The discrete-event engine: SimPy drives the calendar, numpy arrays hold every replication.
+"""The engine: what happens at each event of the calendar, for every replication at once.
 
-Time is counted in ticks, ``TICKS`` per month, so that events in the same month happen in a
-fixed order: dated policy changes, the year start (allocation and annual plan), the month
-(need arises, money is spent, spill-over is queued, pressure is measured), board meetings,
-the year end (in March), and the month-end record. Every event acts on all replications at once;
-differences between replications (a shock, an extraordinary meeting) are masks.
+SimPy drives the calendar (:mod:`sim.engine.schedule`); numpy arrays hold every replication,
+and the model's rules (:mod:`sim.model`) decide each step. Differences between replications
+(a shock, an extraordinary meeting) are masks. The ledger checks conservation after every
+event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
-import simpy
 
 from sim.engine.results import MeetingTable, Results
+from sim.engine.schedule import Change, Progress, dated_changes, run_calendar
 from sim.model import ledger as accounts
-from sim.model.board import ATTENDANCE_WIDTH, compile_board
+from sim.model.board import attendance, compile_board
+from sim.model.delegation import place_governance, pooled_consent
 from sim.model.ledger import Ledger
 from sim.model.need import simulate_environment
 from sim.model.plan import compromise, plan_proposal
 from sim.model.power import VotingPower, board_power
-from sim.model.projection import allocate
-from sim.model.randomness import ATTENDANCE, uniform_block
-from sim.model.ring_fence import PlanHistory, annual_plan, compile_rules, transfer_capacity
+from sim.model.ring_fence import PlanHistory, annual_plan, compile_rules
 from sim.model.spill_over import spill_in, spill_weights
 from sim.model.system import compile_system
+from sim.model.transfer import in_year_transfer
 from sim.scenario.format import Scenario
 from sim.units.calendar import Calendar
-from sim.units.money import Pence, pounds_m_to_pence, split
-
-TICKS = 10
-POLICY, YEAR_START, MONTH, MEETING, YEAR_END, RECORD = 0, 1, 2, 5, 8, 9
-
-Progress = Callable[[int, int], None]
-
-
-def attendance(
-    seed: int, replications: npt.NDArray[np.int64], months: int, absence: float
-) -> npt.NDArray[np.bool_]:
-    """Who could attend each month, shape (R, M, ATTENDANCE_WIDTH), from the attendance stream.
-
-    Drawn in chunks of replications and kept as booleans, so memory stays small.
-    """
-    out = np.empty((len(replications), months, ATTENDANCE_WIDTH), dtype=bool)
-    chunk = max(1, (1 << 20) // (months * ATTENDANCE_WIDTH))
-    for lo in range(0, len(replications), chunk):
-        reps = replications[lo : lo + chunk]
-        u = uniform_block(seed, reps, ATTENDANCE, (months, ATTENDANCE_WIDTH))
-        out[lo : lo + len(reps)] = u >= absence
-    return out
+from sim.units.money import Pence, split
 
 
 class Engine:
@@ -122,65 +97,36 @@ class Engine:
         # Voting power of each composition the board has over the horizon (exact, cached).
         self.compositions: list[tuple[int, VotingPower]] = []
         self._note_composition(0)
-        # Delegated places: the members who represent each one decide its in-year support.
-        members_of = {
-            i: np.flatnonzero(np.array([pl == name for pl in self.board.places]))
-            for i, name in enumerate(sys_.place_names)
-        }
-        self.committees = {i: members_of[i] for i, pl in enumerate(scenario.places) if pl.delegated}
-        # Local-authority partners whose consent moves each place's pooled money.
-        la = np.array([c == "local_authority" for c in self.board.constituencies])
-        unplaced = np.array([pl == "" for pl in self.board.places])
-        self.council = {
-            i: np.flatnonzero(la & (unplaced | np.isin(np.arange(self.board.size), members_of[i])))
-            for i, pl in enumerate(scenario.places)
-            if pl.pooled_gbp_m > 0
-        }
-        # Pooled money per place and sector (pence a year), held in the community budgets.
-        community = sys_.shares * np.array([k == "community" for k in sys_.sector_kinds])
-        community = community / community.sum() if community.sum() > 0 else community
-        pooled = np.array([pounds_m_to_pence(pl.pooled_gbp_m) for pl in scenario.places])
-        self.pooled = np.floor(pooled[:, None] * community[None, :]).astype(np.int64)
+        self.committees, self.council, self.pooled = place_governance(
+            scenario, sys_, self.board.places, self.board.constituencies
+        )
         self.policy_log: list[tuple[int, str, str]] = []
 
     # -- calendar -----------------------------------------------------------------------------
     def run(self) -> Results:
-        """Run the calendar to the horizon and return the results."""
-        env = simpy.Environment()
-        env.process(self._policy(env))
-        env.process(self._years(env))
-        env.process(self._months(env))
-        env.process(self._scheduled_meetings(env))
-        env.run()
+        """Run the calendar to the horizon (:func:`sim.engine.schedule.run_calendar`) and
+        return the results."""
+        sc = self.scenario
+        run_calendar(
+            self,
+            sc.horizon_years,
+            sc.board.meeting_interval_months,
+            dated_changes(self.rules, self.board, self.system.calendar.months),
+            len(self.replications),
+            self.progress,
+        )
         return self._results()
 
-    @staticmethod
-    def _at(env: simpy.Environment, month: int, tick: int) -> simpy.Timeout:
-        return env.timeout(month * TICKS + tick - env.now)
-
-    def _policy(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
-        """Dated events: ring-fences start and expire, members join and leave the board."""
-        last = self.system.calendar.months - 1
-        changes: list[tuple[int, str, int, bool]] = []
-        for k, rule in enumerate(self.rules):
-            if rule.start > 0:
-                changes.append((rule.start, "rule", k, True))
-            if rule.until < last:
-                changes.append((rule.until + 1, "rule", k, False))
-        for j in range(self.board.size):
-            if self.board.start[j] > 0:
-                changes.append((int(self.board.start[j]), "member", j, True))
-            if self.board.until[j] < last:
-                changes.append((int(self.board.until[j]) + 1, "member", j, False))
-        for month, what, k, on in sorted(changes):
-            yield self._at(env, month, POLICY)
-            if what == "rule":
-                self.active[k] = on
-                self.policy_log.append((month, self.rules[k].name, "starts" if on else "expires"))
-            else:
-                self.seated[k] = on
-                self.policy_log.append((month, self.board.names[k], "joins" if on else "leaves"))
-                self._note_composition(month)
+    def policy_change(self, change: Change) -> None:
+        """A ring-fence starts or expires, or a member joins or leaves the board."""
+        month, what, k, on = change
+        if what == "rule":
+            self.active[k] = on
+            self.policy_log.append((month, self.rules[k].name, "starts" if on else "expires"))
+        else:
+            self.seated[k] = on
+            self.policy_log.append((month, self.board.names[k], "joins" if on else "leaves"))
+            self._note_composition(month)
 
     def _note_composition(self, month: int) -> None:
         """Record the voting power of the board now seated (one entry per month of change)."""
@@ -190,45 +136,12 @@ class Engine:
         else:
             self.compositions.append((month, power))
 
-    def _years(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
-        for y in range(self.scenario.horizon_years):
-            yield self._at(env, 12 * y, YEAR_START)
-            self._year_start(y)
-            yield self._at(env, 12 * y + 11, YEAR_END)
-            self._year_end(y)
-
-    def _months(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
-        interval = self.scenario.board.meeting_interval_months
-        months = self.system.calendar.months
-        for m in range(months):
-            yield self._at(env, m, MONTH)
-            pressured = self._month(m)
-            if (m + 1) % interval != 0 and pressured.any():
-                env.process(self._meeting_at(env, m, pressured, extraordinary=True))
-            yield self._at(env, m, RECORD)
-            self._record(m)
-            if self.progress is not None:
-                self.progress(m + 1, months)
-
-    def _scheduled_meetings(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
-        interval = self.scenario.board.meeting_interval_months
-        everyone = np.ones(len(self.replications), dtype=bool)
-        for m in range(interval - 1, self.system.calendar.months, interval):
-            yield self._at(env, m, MEETING)
-            self._meeting(m, everyone, extraordinary=False)
-
-    def _meeting_at(
-        self, env: simpy.Environment, month: int, mask: npt.NDArray[np.bool_], extraordinary: bool
-    ) -> Generator[simpy.Event, Any, None]:
-        yield self._at(env, month, MEETING)
-        self._meeting(month, mask, extraordinary)
-
     # -- events -------------------------------------------------------------------------------
     def _checked(self, month: int, event: str) -> None:
         if self.check_conservation:
             self.ledger.check(month, event)
 
-    def _year_start(self, y: int) -> None:
+    def year_start(self, y: int) -> None:
         """Receive the allocation, top up the reserve, and plan the year's budgets."""
         sc, sys_, led = self.scenario, self.system, self.ledger
         month = 12 * y
@@ -275,7 +188,7 @@ class Engine:
         )
         self._checked(month, "year start")
 
-    def _month(self, m: int) -> npt.NDArray[np.bool_]:
+    def month(self, m: int) -> npt.NDArray[np.bool_]:
         """Need arises and is spent; return the replications under extraordinary pressure."""
         sys_, led = self.system, self.ledger
         lag = self.scenario.spill_over.lag_months
@@ -315,7 +228,7 @@ class Engine:
         ).any(axis=1)
         return pressured
 
-    def _meeting(self, m: int, held: npt.NDArray[np.bool_], extraordinary: bool) -> None:
+    def meeting(self, m: int, held: npt.NDArray[np.bool_], extraordinary: bool) -> None:
         """The board decides an in-year transfer to secondary care where the meeting is held.
 
         Only the replications holding the meeting are computed (an extraordinary meeting is
@@ -323,7 +236,7 @@ class Engine:
         decided by the members who represent it; pooled money moves only with the consent of
         the place's local-authority partner.
         """
-        r, p, s = self.shape
+        r, p, _ = self.shape
         rows = np.flatnonzero(held)
         everyone = rows.size == r
         pick: slice | npt.NDArray[np.int64] = slice(None) if everyone else rows
@@ -350,19 +263,8 @@ class Engine:
         proposal = self.forecast[pick]
         agreed = np.floor(cover * proposal).astype(np.int64)
         wanted = np.maximum(0, agreed - self.support[pick])
-        # Pooled money still unspent this year is held back unless a present local-authority
-        # partner of the place supports the amount (its consent).
-        consent = np.zeros((n, p), dtype=bool)
-        for place, members in self.council.items():
-            agrees = present[:, members] & (
-                self.board.stance[members][None, :] >= cover[:, place : place + 1]
-            )
-            consent[:, place] = agrees.any(axis=1)
-        left_after = 11 - m % 12
-        hold = (
-            np.where(consent[:, :, None], 0, self.pooled[None, :, :] * left_after // 12)
-            if self.council
-            else np.zeros((1, p, s), dtype=np.int64)
+        consent, hold = pooled_consent(
+            self.council, present, self.board.stance, cover, self.pooled, 11 - m % 12
         )
         moving = np.flatnonzero(wanted.any(axis=1))
         moved = np.zeros((n, p), dtype=np.int64)
@@ -405,65 +307,40 @@ class Engine:
         hold: Pence,
         extraordinary: bool,
     ) -> tuple[Pence, npt.NDArray[np.bool_]]:
-        """Move up to ``wanted`` pence per place to secondary care in the given replications.
+        """Move up to ``wanted`` pence per place to secondary care in the given replications
+        (:func:`sim.model.transfer.in_year_transfer`) and book it.
 
         ``hold`` is money in each budget that may not move (pooled money without consent).
         Returns the pence moved in each place, shape (len(rows), P), and which ring-fences
         bound, shape (len(rows), n_rules).
         """
-        sys_, led = self.system, self.ledger
+        led = self.ledger
         r, p, s = self.shape
         everyone = rows.size == r
         pick: slice | npt.NDArray[np.int64] = slice(None) if everyone else rows
         n = rows.size
-        bal = led.budget_balances()[pick]
-        plan = self.plan[pick]
-        # Donors are the capacity-capped budgets outside secondary care: taking from a
-        # demand-led budget would only move the overspend, not find money.
-        donor = ~sys_.secondary & sys_.capped
-        available = np.where(donor[None, None, :], np.maximum(bal - hold, 0), 0)
-        limit, per_rule = transfer_capacity(self.rules, self.active, plan, self.moved_out[pick])
-        capacity = np.minimum(available, limit)
-        amount = np.minimum(wanted, capacity.sum(axis=2))
-        # Take from donors in proportion to their balances, leaving out protected budgets;
-        # where a cap still binds, the projection spreads the excess over the others.
-        eligible = np.where(capacity > 0, available, 0)
-        share = eligible / np.maximum(eligible.sum(axis=2, keepdims=True), 1)
-        giving = np.flatnonzero(donor)
-        taken = np.zeros_like(capacity)
-        if giving.size:
-            cap_d = capacity[:, :, giving]
-            taken[:, :, giving] = allocate(
-                amount[:, :, None] * share[:, :, giving], amount, np.zeros_like(cap_d), cap_d
-            )
-        bound = np.zeros((n, len(self.rules)), dtype=bool)
+        t = in_year_transfer(
+            self.system,
+            self.rules,
+            self.active,
+            balances=led.budget_balances()[pick],
+            plan=self.plan[pick],
+            moved_out=self.moved_out[pick],
+            need=self._need[m][pick],
+            months_left=11 - m % 12,
+            wanted=wanted,
+            hold=hold,
+            recurrent_share=self.scenario.board.recurrent_share,
+        )
         if self.rules:
-            unconstrained = wanted[:, :, None] * (
-                available / np.maximum(available.sum(axis=2, keepdims=True), 1)
-            )
-            for k in range(len(self.rules)):
-                # A rule binds when it stops the board taking a budget's pro-rata share.
-                bound[:, k] = (per_rule[k] < unconstrained - 0.5).any(axis=(1, 2))
-            self.bindings[rows] += bound
-        # Recipients: secondary sectors, in proportion to their own forecast overspend.
-        left_after = 11 - m % 12
-        secondary = sys_.secondary[None, None, :]
-        gap = np.where(secondary, np.maximum(0, self._need[m][pick] * left_after - bal), 0)
-        fallback = np.where(secondary, plan + 1, 0)
-        rec_w = np.where(gap.sum(axis=2, keepdims=True) > 0, gap, fallback).astype(np.float64)
-        donors = np.flatnonzero(donor)
-        recips = np.flatnonzero(sys_.secondary)
+            self.bindings[rows] += t.bound
         moved = np.zeros((n, p), dtype=np.int64)
-        if donors.size and recips.size:
-            # flows[i, p, d, c]: pence from donor sector d to recipient sector c in place p.
-            flows = split(
-                taken[:, :, donors], rec_w[:, :, None, recips].repeat(donors.size, axis=2)
-            )
-            recurrent = np.rint(flows * self.scenario.board.recurrent_share).astype(np.int64)
+        if t.flows.size:
+            donors, recips = t.donors, t.recipients
             src = self.budget_acc[:, donors][:, :, None].repeat(recips.size, axis=2).ravel()
             dst = self.budget_acc[:, recips][:, None, :].repeat(donors.size, axis=1).ravel()
             label = "extraordinary board meeting" if extraordinary else "board meeting"
-            for part, is_recurrent in ((recurrent, True), (flows - recurrent, False)):
+            for part, is_recurrent in ((t.recurrent, True), (t.flows - t.recurrent, False)):
                 led.transfer(
                     src,
                     dst,
@@ -473,64 +350,26 @@ class Engine:
                     f"{label}: in-year transfer",
                     rows=None if everyone else rows,
                 )
-            out = np.zeros((n, p, s), dtype=np.int64)
-            inn = np.zeros((n, p, s), dtype=np.int64)
-            out[:, :, donors] = flows.sum(axis=3)
-            inn[:, :, recips] = flows.sum(axis=2)
-            rec_net = np.zeros((n, p, s), dtype=np.int64)
-            rec_net[:, :, donors] -= recurrent.sum(axis=3)
-            rec_net[:, :, recips] += recurrent.sum(axis=2)
+            out, inn = t.out_of((n, p, s)), t.into((n, p, s))
             self.budget[pick] += inn - out
             self.moved_out[pick] += out
-            self.recurrent_net[pick] += rec_net
+            self.recurrent_net[pick] += t.recurrent_net((n, p, s))
             self.year_in[m // 12][pick] += inn
             self.year_out[m // 12][pick] += out
             moved = out.sum(axis=2)
-        return moved, bound
+        return moved, t.bound
 
-    def _record(self, m: int) -> None:
+    def record(self, m: int) -> None:
         """Month-end balances of the system accounts (flows are stored as they happen)."""
         bal = self.ledger.balances
         self.system_series["reserve"][:, m] = bal[:, accounts.RESERVE]
         self.system_series["deficit"][:, m] = bal[:, accounts.DEFICIT]
         self.system_series["allocated"][:, m] = self.ledger.allocated
 
-    def _year_end(self, y: int) -> None:
-        """Close the books: underspends to the reserve, overspends from reserve then deficit."""
-        led = self.ledger
-        r = len(self.replications)
+    def year_end(self, y: int) -> None:
+        """Close the books (:meth:`sim.model.ledger.Ledger.close_year`)."""
         month = 12 * y + 11
-        bal = led.budget_balances()
-        self.year_end_balance[:, y] = bal
-        acc = self.budget_acc.ravel()
-        under = np.maximum(bal, 0).reshape(r, -1)
-        led.transfer(
-            acc,
-            np.full(acc.size, accounts.RESERVE),
-            under,
-            month,
-            False,
-            "year-end underspend to reserve",
-        )
-        over = np.maximum(-bal, 0).reshape(r, -1)
-        reserve = led.balances[:, accounts.RESERVE]
-        from_reserve = split(np.minimum(reserve, over.sum(axis=1)), over.astype(np.float64))
-        led.transfer(
-            np.full(acc.size, accounts.RESERVE),
-            acc,
-            from_reserve,
-            month,
-            False,
-            "year-end overspend met from reserve",
-        )
-        led.transfer(
-            np.full(acc.size, accounts.DEFICIT),
-            acc,
-            over - from_reserve,
-            month,
-            False,
-            "year-end overspend to deficit",
-        )
+        self.year_end_balance[:, y] = self.ledger.close_year(month)
         self._checked(month, "year end")
 
     def _results(self) -> Results:

@@ -18,6 +18,7 @@ from typing import get_args
 import numpy as np
 import numpy.typing as npt
 
+from sim.model.randomness import ATTENDANCE, uniform_block
 from sim.scenario.format import DEFAULT_STANCE, MAX_MEMBERS, Board, Constituency
 from sim.units.calendar import Calendar
 
@@ -209,3 +210,19 @@ def compile_board(board: Board, calendar: Calendar) -> CompiledBoard:
         ),
         slots=slots,
     )
+
+
+def attendance(
+    seed: int, replications: npt.NDArray[np.int64], months: int, absence: float
+) -> npt.NDArray[np.bool_]:
+    """Who could attend each month, shape (R, M, ATTENDANCE_WIDTH), from the attendance stream.
+
+    Drawn in chunks of replications and kept as booleans, so memory stays small.
+    """
+    out = np.empty((len(replications), months, ATTENDANCE_WIDTH), dtype=bool)
+    chunk = max(1, (1 << 20) // (months * ATTENDANCE_WIDTH))
+    for lo in range(0, len(replications), chunk):
+        reps = replications[lo : lo + chunk]
+        u = uniform_block(seed, reps, ATTENDANCE, (months, ATTENDANCE_WIDTH))
+        out[lo : lo + len(reps)] = u >= absence
+    return out

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sim.scenario.errors import ConservationError
-from sim.units.money import MAX_PENCE, Pence
+from sim.units.money import MAX_PENCE, Pence, split
 
 SOURCE = 0
 RESERVE = 1
@@ -25,6 +24,10 @@ DEFICIT = 2
 BUDGET_BASE = 3
 #: Pseudo-account for money arriving from NHS England (not held in the ledger).
 EXTERNAL = -1
+
+
+class ConservationError(RuntimeError):
+    """Money held plus money spent differs from money allocated: a model defect."""
 
 
 @dataclass(frozen=True)
@@ -179,3 +182,40 @@ class Ledger:
             raise ConservationError(
                 f"month {month}: a balance exceeds {MAX_PENCE} pence after {event}"
             )
+
+    def close_year(self, month: int) -> Pence:
+        """Close the books: underspends to the reserve, overspends met from the reserve and
+        then from the deficit. Returns the budget balances before closing, pence, (R, P, S).
+        """
+        r = self.balances.shape[0]
+        bal = self.budget_balances()
+        acc = self.budget_accounts().ravel()
+        under = np.maximum(bal, 0).reshape(r, -1)
+        self.transfer(
+            acc,
+            np.full(acc.size, RESERVE),
+            under,
+            month,
+            False,
+            "year-end underspend to reserve",
+        )
+        over = np.maximum(-bal, 0).reshape(r, -1)
+        reserve = self.balances[:, RESERVE]
+        from_reserve = split(np.minimum(reserve, over.sum(axis=1)), over.astype(np.float64))
+        self.transfer(
+            np.full(acc.size, RESERVE),
+            acc,
+            from_reserve,
+            month,
+            False,
+            "year-end overspend met from reserve",
+        )
+        self.transfer(
+            np.full(acc.size, DEFICIT),
+            acc,
+            over - from_reserve,
+            month,
+            False,
+            "year-end overspend to deficit",
+        )
+        return bal

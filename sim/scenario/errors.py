@@ -37,10 +37,6 @@ class ScenarioError(Exception):
         return "\n".join(self.lines())
 
 
-class ConservationError(RuntimeError):
-    """Money held plus money spent differs from money allocated: a model defect."""
-
-
 def field_path(loc: tuple[int | str, ...]) -> str:
     """Render a location tuple as ``ring_fences[2].min_share``."""
     out = ""
