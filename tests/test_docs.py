@@ -48,3 +48,22 @@ def test_every_scenario_in_the_library_runs(root: Path) -> None:
         res = run(load_scenario(f), replications=range(3))
         assert_conserved(res)
         assert_ring_fences_hold(res)
+
+
+def test_architecture_names_every_layer_of_the_import_contract(root: Path) -> None:
+    import tomllib
+
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in config["contracts"] if c["type"] == "layers")["layers"]
+    packages = [name.strip() for row in layers for name in row.split("|")]
+    page = (root / "docs" / "architecture.md").read_text()
+    diagram = (root / "docs" / "architecture.dot").read_text()
+    for name in packages:
+        assert f"`{name}`" in page, f"docs/architecture.md does not describe {name}"
+        if name != "sim.version":
+            assert name in diagram, f"docs/architecture.dot does not draw {name}"
+    # Every package of sim/ is in the contract, so none escapes the layering.
+    on_disk = {f"sim.{p.name}" for p in (root / "sim").iterdir() if (p / "__init__.py").exists()}
+    assert on_disk <= {n for n in packages} | {
+        n.rsplit(".", 1)[0] for n in packages if n.startswith("sim.scenario.")
+    }
