@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import datetime
 import hashlib
 import itertools
 import json
@@ -15,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
 from sim.scenario.consistency import check_consistency
 from sim.scenario.errors import Problem, ScenarioError, field_path
 from sim.scenario.format import Scenario
+from sim.scenario.messages import problems_of
+from sim.scenario.toml_text import shown
 
 #: Largest scenario file accepted (bytes); also the app's upload limit.
 MAX_FILE_BYTES = 1_000_000
@@ -84,7 +84,7 @@ def resolve_file(path: Path, _chain: tuple[tuple[Path, str], ...] = ()) -> dict[
     if parent is None:
         return data
     if not isinstance(parent, str) or not parent:
-        raise ScenarioError(src, [Problem("extends", f"must be a file name, got {_show(parent)}")])
+        raise ScenarioError(src, [Problem("extends", f"must be a file name, got {shown(parent)}")])
     parent_path = path.parent / parent
     if not parent_path.exists():
         raise ScenarioError(
@@ -98,145 +98,6 @@ def resolve_file(path: Path, _chain: tuple[tuple[Path, str], ...] = ()) -> dict[
     base.pop("name", None)
     base.pop("sweep", None)  # a sweep belongs to the file that declares it
     return deep_merge(base, data)
-
-
-#: Pydantic labels for the branches of a union (``float``, ``constrained-float``,
-#: ``literal['overall']``, ``function-after[_month(), str]``, ...): not field names.
-_BRANCH_LABEL = re.compile(
-    r"^(float|int|str|bool|none|constrained-\w+|(literal|function-\w+|nullable|list|dict)\[.*\])$"
-)
-#: Error types meaning "the value is not of this type" (rather than "out of bounds").
-_TYPE_ERRORS = {
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "int_from_float": "a whole number",
-    "string_type": "a string",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-}
-
-
-def _toml_type(value: Any) -> str:
-    """The TOML name of a parsed value's type, for messages."""
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, datetime.date | datetime.time):
-        return "a date"
-    return type(value).__name__
-
-
-def _show(value: Any) -> str:
-    """A parsed TOML value as written in TOML (``true``, ``'text'``, ``2027-04-01``)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
-        return str(int(value))  # 1e12 reads as 1000000000000, not 1000000000000.0
-    if isinstance(value, int | float | str):
-        return repr(value)
-    if isinstance(value, datetime.date | datetime.time):
-        return f"the date {value.isoformat()}"
-    return _toml_type(value)
-
-
-def _expected(err: ErrorDetails) -> str | None:
-    """What a type error wanted (``a number``, ``'overall'``), or None for other errors."""
-    if err["type"] == "literal_error":
-        return str((err.get("ctx") or {}).get("expected"))
-    return _TYPE_ERRORS.get(err["type"])
-
-
-def _reason(err: ErrorDetails) -> str:
-    """Translate a pydantic error into the project's wording."""
-    kind = err["type"]
-    ctx = err.get("ctx", {}) or {}
-    got = _show(err.get("input"))
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        return "unknown field (check the spelling)"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        op = {
-            "greater_than": ">",
-            "greater_than_equal": ">=",
-            "less_than": "<",
-            "less_than_equal": "<=",
-        }[kind]
-        limit = _show(next(iter(ctx.values())))
-        return f"must be {op} {limit}, got {got}"
-    if kind in _TYPE_ERRORS:
-        return f"must be {_TYPE_ERRORS[kind]}, got {got}"
-    if kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
-        want = "a list" if kind == "list_type" else "a table"
-        return f"must be {want}, got {_toml_type(err.get('input'))}"
-    if kind == "literal_error":
-        expected = str(ctx.get("expected"))
-        one_of = "one of " if "," in expected or " or " in expected else ""
-        return f"must be {one_of}{expected}, got {got}"
-    if kind in ("too_short", "too_long"):
-        bound = "at least" if kind == "too_short" else "at most"
-        n = ctx.get("min_length" if kind == "too_short" else "max_length")
-        return f"must have {bound} {n} item(s), got {ctx.get('actual_length')}"
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind == "string_too_long":
-        return f"must be at most {ctx.get('max_length')} characters long"
-    if kind == "string_pattern_mismatch":
-        return f"must match {ctx.get('pattern')}, got {got}"
-    if kind == "month":
-        # The custom error's template uses {got!r}, which pydantic does not format.
-        return f"must be a month like '2027-04', got {_show(ctx.get('got'))}"
-    return str(err["msg"]).splitlines()[0]
-
-
-def _field(loc: tuple[int | str, ...]) -> tuple[str, bool]:
-    """A location as a field path without union-branch labels, and whether it had any."""
-    kept: list[int | str] = []
-    branch = False
-    for i, part in enumerate(loc):
-        if part == "[key]":  # the previous part is a dictionary key that is itself invalid
-            continue
-        is_key = i + 1 < len(loc) and loc[i + 1] == "[key]"
-        if isinstance(part, str) and not is_key and _BRANCH_LABEL.match(part):
-            branch = True
-            continue
-        kept.append(part)
-    return field_path(tuple(kept)), branch
-
-
-def _problems(exc: ValidationError) -> list[Problem]:
-    """One problem per field: the branches of a union (a number or 'overall') give one line."""
-    groups: dict[str, list[ErrorDetails]] = {}
-    unions: set[str] = set()
-    for err in exc.errors():
-        path, branch = _field(tuple(err["loc"]))
-        groups.setdefault(path, []).append(err)
-        if branch:
-            unions.add(path)
-    out = []
-    for path, errs in groups.items():
-        if path in unions and len(errs) > 1:
-            # A branch whose type matched failed a bound: that is the relevant message.
-            bounded = [e for e in errs if _expected(e) is None]
-            if bounded:
-                out.append(Problem(path, _reason(bounded[0])))
-                continue
-            wanted = " or ".join(dict.fromkeys(str(_expected(e)) for e in errs))
-            out.append(Problem(path, f"must be {wanted}, got {_show(errs[0].get('input'))}"))
-        else:
-            out.append(Problem(path, _reason(errs[0])))
-    return out
 
 
 def parse_scenario(
@@ -260,7 +121,7 @@ def parse_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(source, _problems(exc)) from None
+        raise ScenarioError(source, problems_of(exc)) from None
     problems = check_consistency(scenario)
     if problems:
         raise ScenarioError(source, problems)
@@ -320,7 +181,7 @@ def load_variants(
                     [
                         Problem(
                             f"sweep.{key}",
-                            f"values must be numbers, text or true/false, got {_show(v)}",
+                            f"values must be numbers, text or true/false, got {shown(v)}",
                         )
                     ],
                 )

@@ -6,7 +6,6 @@ a test checks that the committed reference equals what this module renders.
 
 from __future__ import annotations
 
-import json
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
@@ -26,6 +25,7 @@ from sim.scenario.format import (
     Sector,
     SpillOver,
 )
+from sim.scenario.toml_text import inline
 
 #: Tables of the format, in reading order: (TOML path, model).
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
@@ -97,7 +97,7 @@ def _default(field: FieldInfo) -> str:
         return "see its table"
     if isinstance(value, list) and value and isinstance(value[0], BaseModel):
         return "one place, 'ICB', population 1,000,000"
-    return f"`{json.dumps(value)}`"
+    return "not set" if value is None else f"`{inline(value)}`"
 
 
 def json_schema() -> dict[str, Any]:
