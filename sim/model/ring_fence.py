@@ -87,7 +87,7 @@ class PlanHistory:
 
 
 @dataclass(frozen=True)
-class Plan:
+class AnnualPlan:
     """An annual plan: budgets, the lower bounds they met, and which rules bound or fell short."""
 
     budgets: Pence
@@ -121,7 +121,7 @@ def _rule_lower(rule: Rule, proposal: Floats, total: Pence, hist: PlanHistory) -
 
 def annual_plan(
     rules: list[Rule], active: Sequence[bool], proposal: Floats, total: Pence, hist: PlanHistory
-) -> Plan:
+) -> AnnualPlan:
     """Divide each place's total between its sectors as close to ``proposal`` as the rules allow.
 
     Args:
@@ -158,7 +158,7 @@ def annual_plan(
     # A rule binds when it forces money into a budget beyond rounding the proposal up.
     forced = (rule_lower > np.ceil(proposal[None] - 1e-6)) & (rule_lower > 0)
     bound: Bools = np.asarray(forced.any(axis=(2, 3)).T)
-    return Plan(budgets=budgets, bound=bound, shortfall=shortfall, rule_lower=rule_lower)
+    return AnnualPlan(budgets=budgets, bound=bound, shortfall=shortfall, rule_lower=rule_lower)
 
 
 def transfer_capacity(

@@ -353,7 +353,7 @@ class Board(Strict):
         return out
 
 
-class Plan(Strict):
+class Priorities(Strict):
     """ICB priorities for the annual plan, applied on top of every member's own tilt."""
 
     priorities: dict[SectorKind, Annotated[float, Field(ge=-0.9, le=5)]] = Field(
@@ -430,7 +430,9 @@ class Scenario(Strict):
         default_factory=Pressure, description="Pressure scales and triggers."
     )
     board: Board = Field(description="The board deciding in-year transfers and the annual plan.")
-    plan: Plan = Field(default_factory=Plan, description="ICB priorities for the annual plan.")
+    plan: Priorities = Field(
+        default_factory=Priorities, description="ICB priorities for the annual plan."
+    )
     ring_fences: list[RingFence] = Field(
         default_factory=list, max_length=50, description="Ring-fencing rules, in priority order."
     )

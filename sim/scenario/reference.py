@@ -18,8 +18,8 @@ from sim.scenario.format import (
     Board,
     Member,
     Place,
-    Plan,
     Pressure,
+    Priorities,
     RingFence,
     Scenario,
     Sector,
@@ -38,7 +38,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[board]", Board),
     ("[[board.members]]", Member),
     ("[[ring_fences]]", RingFence),
-    ("[plan]", Plan),
+    ("[plan]", Priorities),
 ]
 BEGIN = "<!-- BEGIN GENERATED REFERENCE (python -m sim schema --markdown) -->"
 END = "<!-- END GENERATED REFERENCE -->"
