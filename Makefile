@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-test
 SCENARIO ?= scenarios/baseline.toml
 
-.PHONY: test test-thorough run app bench lint docs-schema clean
+.PHONY: test test-unit test-thorough run app bench lint docs-schema clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ lint: $(STAMP)
 
 test: lint
 	$(PY) -m pytest
+
+# The unit level alone (tests/unit: pure functions, no simulation runs), without lint: fast.
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit
 
 test-thorough: lint
 	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest

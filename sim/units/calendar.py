@@ -9,6 +9,11 @@ MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 MONTH_NAMES = ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar")
 
 
+def financial_year_label(first_year: int) -> str:
+    """The financial year that starts in April of ``first_year``: ``2025`` -> ``2025/26``."""
+    return f"{first_year}/{(first_year + 1) % 100:02d}"
+
+
 @dataclass(frozen=True)
 class Calendar:
     """Month ``0`` is April of ``start_year``; the horizon is ``years`` whole financial years."""
@@ -39,8 +44,7 @@ class Calendar:
 
     def financial_year(self, year_index: int) -> str:
         """Label such as ``2025/26`` for the ``year_index``-th financial year."""
-        y = self.start_year + year_index
-        return f"{y}/{(y + 1) % 100:02d}"
+        return financial_year_label(self.start_year + year_index)
 
     @property
     def last_month_label(self) -> str:

@@ -1,0 +1,299 @@
+"""The sidebar's controls: the scenario file, the board, the ring-fences, money, the run.
+
+Each control's key is :func:`sim.app.session.control_key` of its :class:`Settings` field (a
+new generation at each load or reset), its value starts at the loaded file's
+(:func:`sim.app.session.set_controls`), and its range is the scenario format's own bound for
+the field (:mod:`sim.app.bounds`), so a control can never offer a value a file may not hold.
+The help texts of fields are their descriptions in the scenario format (the text of
+docs/scenarios.md). :func:`read_settings` draws them all and returns their values.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from pydantic import BaseModel
+
+from sim.app.bounds import float_bounds, int_bounds
+from sim.app.controller import (
+    CONSTITUENCIES,
+    Fence,
+    FenceSetting,
+    Settings,
+    describe_expiry,
+    expiry_options,
+    fence_choices,
+    parse_seed,
+    voting_seats,
+)
+from sim.app.labels import CONSTITUENCY_LABELS, RULE_LABELS, SEAT_HELP
+from sim.app.screen import literal
+from sim.app.session import (
+    NO_EXPIRY,
+    control_key,
+    library,
+    on_file_choice,
+    on_reset,
+    on_upload,
+)
+from sim.scenario.format import Allocation, Board, Pressure, RingFence, Scenario, SpillOver
+from sim.scenario.loader import MAX_FILE_BYTES
+
+#: Seat sliders go up to this (or the file's count, if larger), never beyond the format's
+#: bound on a constituency's seats (``board.seats``: 32, as many as a board may have).
+SEATS_SHOWN = 12
+
+
+def described(model: type[BaseModel], name: str) -> str:
+    """A field's description from the scenario format (the same text as docs/scenarios.md)."""
+    return str(model.model_fields[name].description or "")
+
+
+def scenario_controls(original: Scenario | None) -> None:
+    """The file choice, the upload, what is loaded, and "Reset to file"."""
+    ss = st.session_state
+    st.sidebar.header("Scenario")
+    files = library()
+    options = list(files)
+    if ss.get("file_choice") not in options and ss.get("file_choice"):
+        options = [ss["file_choice"], *options]
+    st.sidebar.selectbox(
+        "Scenario file",
+        options,
+        key="file_choice",
+        on_change=on_file_choice,
+        help="The scenario library in scenarios/ (each file opens with the question it answers).",
+    )
+    st.sidebar.file_uploader(
+        "…or upload a scenario file",
+        type=["toml"],
+        key="upload",
+        on_change=on_upload,
+        max_upload_size=max(1, MAX_FILE_BYTES // 1_000_000),
+        help="A complete scenario TOML file (no extends), such as one downloaded from this app. "
+        "It is validated exactly as python -m sim validate would.",
+    )
+    if original is not None:
+        st.sidebar.caption(
+            f"Loaded **{literal(ss['source'])}**: {original.description or original.name}"
+        )
+        st.sidebar.button(
+            "Reset to file",
+            on_click=on_reset,
+            key="reset",
+            icon=":material/restart_alt:",
+            help="Put every control back to the loaded file's value.",
+        )
+
+
+def seat_range(constituency: str, in_file: int) -> tuple[int, int]:
+    """The range of a constituency's seat slider.
+
+    The format allows up to 32 seats per constituency (``board.seats``), but a slider of 32
+    steps is hard to move one seat at a time, so the app deliberately shows a narrower range:
+    up to :data:`SEATS_SHOWN`, or the file's count if larger, clipped to the format's bound.
+    The chair's goes to 1: a board has only one chair (:mod:`sim.scenario.consistency`).
+    """
+    low, high = int_bounds(Board, "seats")
+    most = 1 if constituency == "chair" else max(SEATS_SHOWN, in_file)
+    return low, min(most, high)
+
+
+def board_controls(original: Scenario) -> tuple[dict[str, int], str, float, bool]:
+    """Seats per constituency, the voting rule, the quorum and the casting vote."""
+    side = st.sidebar
+    side.header("Board")
+    side.caption(
+        "Voting seats per constituency. Named members are kept; extra seats are added as "
+        "generic members (e.g. 'primary_care 2'), and removing seats removes the last ones."
+    )
+    seats: dict[str, int] = {}
+    in_file = voting_seats(original)
+    for c in CONSTITUENCIES:
+        low, most = seat_range(c, in_file[c])
+        seats[c] = int(
+            side.slider(
+                f"{CONSTITUENCY_LABELS[c]} (voting seats)",
+                low,
+                most,
+                step=1,
+                key=control_key(f"seats_{c}"),
+                help=SEAT_HELP.get(c),
+            )
+        )
+    rule = side.selectbox(
+        "Voting rule",
+        list(RULE_LABELS),
+        format_func=RULE_LABELS.__getitem__,
+        key=control_key("rule"),
+        help=described(Board, "rule"),
+    )
+    quorum = side.slider(
+        "Quorum (share of voting weight present)",
+        *float_bounds(Board, "quorum"),
+        step=0.05,
+        format="percent",
+        key=control_key("quorum"),
+        help=described(Board, "quorum"),
+    )
+    casting = side.toggle(
+        "Chair has a casting vote",
+        key=control_key("casting_vote"),
+        help=described(Board, "casting_vote"),
+    )
+    return seats, str(rule), float(quorum), bool(casting)
+
+
+def fence_controls(original: Scenario) -> tuple[FenceSetting, ...]:
+    """One box per ring-fence the app offers (:func:`sim.app.controller.fence_choices`)."""
+    side = st.sidebar
+    side.header("Ring-fences")
+    out = []
+    for i, f in enumerate(fence_choices(original)):
+        out.append(one_fence(original, i, f))
+    if not out:
+        side.caption("This scenario has no sectors of kind 'primary' and no ring-fences.")
+    return tuple(out)
+
+
+def one_fence(original: Scenario, i: int, f: Fence) -> FenceSetting:
+    """A ring-fence's box: on or off, its level (whichever the rule takes) and its expiry."""
+    box = st.sidebar.container(border=True)
+    origin = "in the file" if f.in_file else "not in the file: switch on to add it"
+    on = bool(
+        box.toggle(f.rule.name, key=control_key(f"fence{i}_on"), help=f"{f.describe()} ({origin})")
+    )
+    level: float | str | None = None
+    if f.rule.rule == "min_growth":
+        overall = box.checkbox(
+            "At least the overall growth (as the MHIS)",
+            key=control_key(f"fence{i}_overall"),
+            disabled=not on,
+        )
+        number = box.slider(
+            "Minimum growth a year",
+            *float_bounds(RingFence, "growth"),
+            step=0.005,
+            format="percent",
+            key=control_key(f"fence{i}_level"),
+            disabled=not on or bool(overall),
+        )
+        level = "overall" if overall else float(number)
+    elif f.level_field == "min_share":
+        level = float(
+            box.slider(
+                "Minimum share of sector money",
+                *float_bounds(RingFence, "min_share"),
+                step=0.005,
+                format="percent",
+                key=control_key(f"fence{i}_level"),
+                disabled=not on,
+            )
+        )
+    elif f.level_field == "cap":
+        level = float(
+            box.slider(
+                "Most moved out in-year (share of budget)",
+                *float_bounds(RingFence, "cap"),
+                step=0.01,
+                format="percent",
+                key=control_key(f"fence{i}_level"),
+                disabled=not on,
+            )
+        )
+    choices = [NO_EXPIRY, *(m for m in expiry_options(original, f.rule.until) if m is not None)]
+    until = box.selectbox(
+        "Expires",
+        choices,
+        format_func=lambda m: m if m == NO_EXPIRY else describe_expiry(m),
+        key=control_key(f"fence{i}_until"),
+        disabled=not on,
+        help="Last month the rule applies.",
+    )
+    return FenceSetting(on=on, level=level, until=None if until == NO_EXPIRY else str(until))
+
+
+def money_controls() -> tuple[float, float, float, float]:
+    """Allocation growth, pressure intensity, shock frequency and spill-over elasticity."""
+    side = st.sidebar
+    side.header("Money and pressure")
+    growth = side.slider(
+        "Allocation growth a year",
+        *float_bounds(Allocation, "growth_rate"),
+        step=0.001,
+        format="percent",
+        key=control_key("growth_rate"),
+        help=described(Allocation, "growth_rate"),
+    )
+    intensity = side.slider(
+        "Pressure intensity",
+        *float_bounds(Pressure, "intensity"),
+        step=0.05,
+        key=control_key("intensity"),
+        help=described(Pressure, "intensity"),
+    )
+    shocks = side.slider(
+        "Shock frequency",
+        *float_bounds(Pressure, "shock_frequency"),
+        step=0.05,
+        key=control_key("shock_frequency"),
+        help=described(Pressure, "shock_frequency"),
+    )
+    elasticity = side.slider(
+        "Spill-over elasticity (£ of hospital need per £ unmet)",
+        *float_bounds(SpillOver, "elasticity"),
+        step=0.01,
+        key=control_key("elasticity"),
+        help=described(SpillOver, "elasticity"),
+    )
+    return float(growth), float(intensity), float(shocks), float(elasticity)
+
+
+def run_controls() -> tuple[int, int, int | str]:
+    """The horizon, the replications and the seed (typed: the validator reports bad text)."""
+    side = st.sidebar
+    side.header("Run")
+    horizon = side.slider(
+        "Horizon (financial years)",
+        *int_bounds(Scenario, "horizon_years"),
+        step=1,
+        key=control_key("horizon_years"),
+        help=described(Scenario, "horizon_years"),
+    )
+    low, high = int_bounds(Scenario, "replications")
+    reps = side.number_input(
+        "Replications",
+        min_value=low,
+        max_value=high,
+        step=100,
+        key=control_key("replications"),
+        help="Stochastic replications; more narrow the confidence intervals.",
+    )
+    seed = side.text_input(
+        "Random seed",
+        key=control_key("seed"),
+        help="Root random seed. The same seed gives the same shocks to every setting "
+        "(common random numbers).",
+    )
+    return int(horizon), int(reps), parse_seed(str(seed))
+
+
+def read_settings(original: Scenario) -> Settings:
+    """Draw every control of the board, ring-fences, money and run, and read their values."""
+    seats, rule, quorum, casting = board_controls(original)
+    fences = fence_controls(original)
+    growth, intensity, shocks, elasticity = money_controls()
+    horizon, reps, seed = run_controls()
+    return Settings(
+        seats=seats,
+        rule=rule,
+        quorum=quorum,
+        casting_vote=casting,
+        fences=fences,
+        intensity=intensity,
+        shock_frequency=shocks,
+        elasticity=elasticity,
+        growth_rate=growth,
+        horizon_years=horizon,
+        replications=reps,
+        seed=seed,
+    )

@@ -1,0 +1,32 @@
+"""What every part of the page uses to put text and tables on screen: Markdown shown
+literally, errors as the CLI prints them, and tables tall enough not to scroll."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from sim.scenario.format import Scenario
+
+#: Characters that Markdown (and Streamlit's LaTeX) would otherwise interpret.
+MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]<>#|~$"})
+
+
+def literal(text: str) -> str:
+    """Text shown as it is in Markdown (a file name with ``*`` or ``_``, say)."""
+    return text.translate(MARKDOWN)
+
+
+def show_error(message: str) -> None:
+    """An error as the CLI prints it: one line per problem, shown literally."""
+    st.error("  \n".join(literal(line) for line in message.splitlines()))
+
+
+def show_run_error(scenario: Scenario, exc: Exception, where: str = "") -> None:
+    """A failure while running or drawing, in one line (as the CLI reports it)."""
+    what = f"{where} failed" if where else "run failed"
+    show_error(f"{scenario.name}: {what}: {type(exc).__name__}: {exc}")
+
+
+def table_height(rows: int) -> int:
+    """Pixels that show a table of ``rows`` rows without scrolling."""
+    return 35 * (rows + 1) + 3

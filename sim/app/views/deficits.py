@@ -1,0 +1,47 @@
+"""The view "Deficits": the system's accumulated deficit, and the chance of ending above a
+deficit limit or of a ring-fence being relaxed (:func:`sim.analysis.compare.breach_chance`)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from sim.analysis.compare import breach_chance
+from sim.analysis.monthly import band
+from sim.app.charts import band_rows, show_fan
+from sim.app.run_cache import Showing
+from sim.units import display
+from sim.units.money import PENCE_PER_MILLION
+
+TITLE = "Deficits"
+
+
+def show(showing: Showing) -> None:
+    """Draw the view of the run on show."""
+    r = showing.run
+    d = r.digest
+    st.subheader("The system's accumulated deficit (£m)")
+    st.caption("Positive: owed. Line: mean; bands: 50% and 90% of replications.")
+    show_fan(band_rows("system deficit", band(d.deficit), d.labels(), PENCE_PER_MILLION), "£m")
+    row = r.row("system_deficit")
+    over = r.row("acute_overspend")
+    if row is not None and over is not None:
+        st.write(
+            f"At the end of the horizon the deficit averages "
+            f"**{display.value(row.mean, row.unit)}** (5th to 95th percentile "
+            f"{display.value(row.p05, row.unit)} to {display.value(row.p95, row.unit)}); "
+            f"hospitals overspend by **{display.value(over.mean, over.unit)}** in all."
+        )
+    limit = st.number_input(
+        "Deficit limit (£m)",
+        min_value=0.0,
+        value=0.0,
+        step=10.0,
+        key="deficit_limit",
+        help="The chance that the system ends the horizon with a larger deficit than this.",
+    )
+    p_deficit, p_fence = breach_chance(r.measures, float(limit))
+    a, b = st.columns(2)
+    a.metric(
+        f"Chance of a deficit above {display.pounds_m(limit, 0)}", display.percent(p_deficit, 0)
+    )
+    b.metric("Chance that a ring-fence had to be relaxed", display.percent(p_fence, 0))

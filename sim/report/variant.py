@@ -1,0 +1,109 @@
+"""What the report reports: a variant, one run directory read through
+:class:`sim.store.run_dir.RunDir`, and the fan-chart bands of its monthly digest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.analysis.monthly import Band, Digest, band
+from sim.analysis.summary import RuleCount, SummaryRow
+from sim.store.run_dir import REPORT_FILES, RunDir, RunDirError
+from sim.store.tables import PowerRow
+from sim.units.money import pence_to_pounds_m
+
+
+@dataclass(frozen=True)
+class Fans:
+    """The bands of a variant's fan charts: mean and 5/25/50/75/95% over replications.
+
+    Shares are in percent of all budgets, money in £m.
+    """
+
+    share: Band
+    sectors: tuple[Band, ...]
+    moved: Band
+    unmet: Band
+    spill: Band
+    deficit: Band
+
+    def named(self) -> list[tuple[str, Band]]:
+        """Every band, with a name."""
+        out = [("share", self.share), ("moved", self.moved), ("unmet", self.unmet)]
+        out += [("spill", self.spill), ("deficit", self.deficit)]
+        out += [(f"sector {j}", b) for j, b in enumerate(self.sectors)]
+        return out
+
+
+def fans(digest: Digest) -> Fans:
+    """The fan-chart bands of a run's digest (:func:`sim.analysis.monthly.band` over replications)."""
+    return Fans(
+        share=band(100.0 * digest.share("primary")),
+        sectors=tuple(
+            band(pence_to_pounds_m(digest.budget[:, :, j])) for j in range(digest.budget.shape[2])
+        ),
+        moved=band(pence_to_pounds_m(digest.moved)),
+        unmet=band(pence_to_pounds_m(digest.unmet)),
+        spill=band(pence_to_pounds_m(digest.spill)),
+        deficit=band(pence_to_pounds_m(digest.deficit)),
+    )
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One run directory, read."""
+
+    path: Path
+    manifest: dict[str, Any]
+    summary: tuple[SummaryRow, ...]
+    digest: Digest
+    rules: tuple[RuleCount, ...]
+    power: tuple[PowerRow, ...]
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("scenario_name") or self.digest.scenario_name)
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        sc = self.manifest.get("scenario")
+        return sc if isinstance(sc, dict) else {}
+
+    @property
+    def replications(self) -> int:
+        return self.digest.n
+
+    @property
+    def years(self) -> int:
+        """Financial years in the horizon."""
+        return self.digest.months // 12
+
+    def row(self, measure: str) -> SummaryRow | None:
+        """The last summary row of a measure (for the primary-care share: the final year)."""
+        rows = [r for r in self.summary if r.measure == measure]
+        return rows[-1] if rows else None
+
+    def compositions(self) -> list[str]:
+        """The months (``YYYY-MM``) from which each board composition sat, in order."""
+        return list(dict.fromkeys(r.from_period for r in self.power))
+
+
+def load_variant(path: Path) -> Variant:
+    """Read a run directory; :class:`RunDirError` says why one cannot be reported."""
+    run = RunDir(path)
+    run.check(REPORT_FILES)
+    try:
+        summary = run.summary()
+        digest = run.monthly()
+        if digest.n < 1 or digest.months < 12 or digest.months % 12:
+            raise RunDirError(
+                f"monthly.parquet holds {digest.n} replications of {digest.months} months"
+            )
+        rules = run.ring_fences()
+        power = run.power()
+    except RunDirError:
+        raise
+    except Exception as exc:  # any unreadable file: report it, carry on with the others
+        raise RunDirError(f"could not be read: {type(exc).__name__}: {exc}") from exc
+    return Variant(path, run.manifest, summary, digest, rules, power)
