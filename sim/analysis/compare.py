@@ -134,7 +134,7 @@ def format_comparison(
     """A fixed-width table of the paired differences, then the breach chances."""
     cells = []
     for r in rows:
-        ci = f"{display.plain(r.ci95_low, r.unit)} to {display.plain(r.ci95_high, r.unit)}"
+        ci = display.span(r.ci95_low, r.ci95_high, r.unit)
         cells.append(
             [
                 r.measure,

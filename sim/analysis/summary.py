@@ -94,7 +94,7 @@ def format_table(rows: list[SummaryRow]) -> str:
     """A fixed-width table of summary rows for the terminal (values in their units)."""
     cells = []
     for r in rows:
-        ci = f"{display.plain(r.ci95_low, r.unit)} to {display.plain(r.ci95_high, r.unit)}"
+        ci = display.span(r.ci95_low, r.ci95_high, r.unit)
         cells.append(
             [
                 r.measure,
@@ -102,7 +102,7 @@ def format_table(rows: list[SummaryRow]) -> str:
                 r.unit,
                 display.plain(r.mean, r.unit),
                 ci if r.n > 1 else "n/a",
-                f"{display.plain(r.p05, r.unit)} to {display.plain(r.p95, r.unit)}",
+                display.span(r.p05, r.p95, r.unit),
             ]
         )
     headers = ["measure", "detail", "unit", "mean", "95% CI", "5th-95th pct"]

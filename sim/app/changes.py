@@ -6,31 +6,11 @@ file", in "Compare A and B" and at the head of the hand-off file (:mod:`sim.app.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sim.scenario.format import Scenario
+from sim.scenario.toml_text import inline
 from sim.store.writer import scenario_document
-
-#: Shown for a field that is not set.
-NOT_SET = "(not set)"
-
-
-def show_value(value: Any) -> str:
-    """A value as written in TOML (``"two_thirds"``, ``true``, ``0.13``, ``[...]``)."""
-    if value is None:
-        return NOT_SET
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(show_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {show_value(v)}" for k, v in value.items()) + "}"
-    return str(value)
 
 
 def _named(items: Any) -> bool:
@@ -58,7 +38,7 @@ def diff_documents(old: Any, new: Any, path: str = "") -> list[str]:
         return _diff_named(old, new, path)
     if old == new and type(old) is type(new):
         return []
-    return [f"{path}: {show_value(old)} -> {show_value(new)}"]
+    return [f"{path}: {inline(old)} -> {inline(new)}"]
 
 
 def _diff_named(old: list[dict[str, Any]], new: list[dict[str, Any]], path: str) -> list[str]:
@@ -70,12 +50,12 @@ def _diff_named(old: list[dict[str, Any]], new: list[dict[str, Any]], path: str)
             lines += diff_documents(by_name[item["name"]], item, f"{path}[{i}]")
         else:
             rest = {k: v for k, v in item.items() if k != "name"}
-            lines.append(f"{path}[{i}]: added {show_value(item['name'])} {show_value(rest)}")
-    lines += [f"{path}: removed {show_value(i['name'])}" for i in old if i["name"] not in new_names]
+            lines.append(f"{path}[{i}]: added {inline(item['name'])} {inline(rest)}")
+    lines += [f"{path}: removed {inline(i['name'])}" for i in old if i["name"] not in new_names]
     kept_old = [i["name"] for i in old if i["name"] in new_names]
     kept_new = [n for n in new_names if n in by_name]
     if kept_old != kept_new:
-        lines.append(f"{path}: order changed to {show_value(kept_new)}")
+        lines.append(f"{path}: order changed to {inline(kept_new)}")
     return lines
 
 

@@ -51,6 +51,11 @@ def plain(x: float, unit: str) -> str:
     return number(x, 4) if unit == "fraction" else number(x, 1)
 
 
+def span(low: float, high: float, unit: str) -> str:
+    """A range for a fixed-width table, ``low to high`` (:func:`plain` each end)."""
+    return f"{plain(low, unit)} to {plain(high, unit)}"
+
+
 def delta(x: float, unit: str) -> str:
     """A signed change in a measure's unit: ``+0.52 pts``, ``-£3.1m``, ``+1.0``."""
     if not math.isfinite(x):
