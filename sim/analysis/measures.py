@@ -21,7 +21,7 @@ from sim.units.money import pence_to_pounds_m
 Floats = npt.NDArray[np.float64]
 
 #: What period a measure's value covers.
-Scope = Literal["per_year", "cumulative", "end_of_horizon", "count"]
+Scope = Literal["per_year", "cumulative", "end_of_horizon", "count", "per_sector", "growth"]
 #: Which direction is better for patients and finances, if either.
 Better = Literal["higher", "lower", "neither"]
 
@@ -30,6 +30,8 @@ SCOPE_LABELS: dict[str, str] = {
     "cumulative": "summed over the horizon",
     "end_of_horizon": "at the end of the horizon",
     "count": "count over the horizon",
+    "per_sector": "summed over the horizon, per sector",
+    "growth": "a year, first to last year, per sector",
 }
 
 
@@ -40,7 +42,8 @@ class MeasureInfo:
     name: str
     #: Plain words, for headings and tiles.
     label: str
-    #: ``fraction``, ``£m``, ``meetings`` or ``times`` (as in ``summary.csv``).
+    #: ``fraction``, ``fraction a year``, ``£m``, ``meetings`` or ``times`` (as in
+    #: ``summary.csv``).
     unit: str
     scope: Scope
     better: Better
@@ -64,12 +67,40 @@ MEASURES: tuple[MeasureInfo, ...] = (
         "all sector budgets.",
     ),
     MeasureInfo(
+        "left_shift",
+        "Share of spending outside hospitals",
+        "fraction",
+        "per_year",
+        "higher",
+        "Spending outside the secondary (hospital) sectors as a share of all spending in the "
+        "year: the NHS's 'left shift' to community and primary care.",
+    ),
+    MeasureInfo(
+        "real_growth",
+        "Real growth of spending a year",
+        "fraction a year",
+        "growth",
+        "neither",
+        "Growth a year of each sector's spending from the first to the last year, after "
+        "price inflation; one detail per sector.",
+    ),
+    MeasureInfo(
         "moved_primary_to_secondary",
         "Money moved out of primary care",
         "£m",
         "cumulative",
         "lower",
-        "In-year transfers out of primary-care budgets, to cover other sectors' overspends.",
+        "In-year money out of primary-care budgets: recovery-plan pauses (or, under the "
+        "board-vote model, transfers to secondary care).",
+    ),
+    MeasureInfo(
+        "moved_out",
+        "Money moved out in-year",
+        "£m",
+        "per_sector",
+        "lower",
+        "In-year money out of each capped sector's budgets (pauses or transfers); one detail "
+        "per capped sector.",
     ),
     MeasureInfo(
         "unmet_primary_need",
@@ -80,12 +111,22 @@ MEASURES: tuple[MeasureInfo, ...] = (
         "Primary-care need that its budgets could not pay for.",
     ),
     MeasureInfo(
+        "unmet_need",
+        "Need left unmet",
+        "£m",
+        "per_sector",
+        "lower",
+        "Need that each capped sector's budgets could not pay for; one detail per capped "
+        "sector.",
+    ),
+    MeasureInfo(
         "spill_over_cost",
         "Spill-over cost to hospitals",
         "£m",
         "cumulative",
         "lower",
-        "The hospital cost that unmet primary and community need returns as, after a lag.",
+        "Extra A&E attendances and admissions, priced, that unmet primary and community need "
+        "brings after a lag (negative when better access lowers hospital use).",
     ),
     MeasureInfo(
         "acute_overspend",
@@ -101,7 +142,36 @@ MEASURES: tuple[MeasureInfo, ...] = (
         "£m",
         "end_of_horizon",
         "lower",
-        "The system's accumulated deficit at the end of the horizon (positive: owed).",
+        "The deficit still owed at the end of the horizon, after support and repayments "
+        "(positive: owed).",
+    ),
+    MeasureInfo(
+        "underlying_deficit",
+        "Underlying deficit",
+        "£m",
+        "per_year",
+        "lower",
+        "The year's recurrent position: its deficit plus the non-recurrent pauses that "
+        "covered part of it, less the repayments of past deficits it made (negative: an "
+        "underlying surplus).",
+    ),
+    MeasureInfo(
+        "deficit_repaid",
+        "Deficit repaid",
+        "£m",
+        "cumulative",
+        "neither",
+        "Past deficits repaid from later plans, with any penalties, over the horizon.",
+    ),
+    MeasureInfo(
+        "plan_agreement",
+        "How far plans followed the board",
+        "fraction",
+        "cumulative",
+        "neither",
+        "Average over the plans from the second year of how far each moved towards the "
+        "board's compromise (1: as far as the pace allows, by consensus or vote; 0: gridlock, "
+        "the status quo).",
     ),
     MeasureInfo(
         "fair_share_distance",
@@ -185,17 +255,48 @@ def headline_measures(res: Results) -> list[Measure]:
         total = year_budget.sum(axis=1).astype(np.float64)
         share = (year_budget * primary).sum(axis=1) / np.maximum(total, 1.0)
         out.append(_measure("primary_care_share", cal.financial_year(y), share))
+    flows = res.flows
+    years = res.scenario.horizon_years
+    by_year = flows["spend"].reshape(res.n, years, 12, -1, len(res.sector_names)).sum(axis=(2, 3))
+    total_spend = np.maximum(by_year.sum(axis=2), 1).astype(np.float64)
+    outside = (by_year * ~secondary).sum(axis=2)
+    for y in range(years):
+        out.append(_measure("left_shift", cal.financial_year(y), outside[:, y] / total_spend[:, y]))
+    if years > 1:
+        price = (1.0 + res.scenario.allocation.inflation) ** (years - 1)
+        for s, name in enumerate(res.sector_names):
+            ratio = by_year[:, -1, s] / np.maximum(by_year[:, 0, s], 1).astype(np.float64)
+            growth = (ratio / price) ** (1.0 / (years - 1)) - 1.0
+            out.append(_measure("real_growth", name, growth))
     moved = (res.year_transfers_out * primary).sum(axis=(1, 2, 3))
     out.append(_measure("moved_primary_to_secondary", "cumulative", pence_to_pounds_m(moved)))
-    flows = res.flows
-    unmet = ((flows["need"] - flows["spend"]) * primary).sum(axis=(1, 2, 3))
+    capped = np.array([s.spending == "capped" for s in res.scenario.sectors])
+    moved_by = res.year_transfers_out.sum(axis=(1, 2))  # (R, S)
+    unmet_by = (flows["need"] - flows["spend"]).sum(axis=(1, 2))
+    for s in np.flatnonzero(capped):
+        name = res.sector_names[s]
+        out.append(_measure("moved_out", name, pence_to_pounds_m(moved_by[:, s])))
+    unmet = (unmet_by * primary).sum(axis=1)
     out.append(_measure("unmet_primary_need", "cumulative", pence_to_pounds_m(unmet)))
+    for s in np.flatnonzero(capped):
+        name = res.sector_names[s]
+        out.append(_measure("unmet_need", name, pence_to_pounds_m(unmet_by[:, s])))
     spill = res.spill_in().sum(axis=(1, 2, 3))
     out.append(_measure("spill_over_cost", "cumulative", pence_to_pounds_m(spill)))
     over = (np.maximum(0, -res.year_end_balance) * secondary).sum(axis=(1, 2, 3))
     out.append(_measure("acute_overspend", "cumulative", pence_to_pounds_m(over)))
     deficit = -res.system_series["deficit"][:, -1]
     out.append(_measure("system_deficit", "end of horizon", pence_to_pounds_m(deficit)))
+    fin = res.finance
+    underlying = fin["in_year_deficit"] + fin["paused"] - fin["repaid"] - fin["penalty"]
+    for y in range(years):
+        out.append(
+            _measure("underlying_deficit", cal.financial_year(y), pence_to_pounds_m(underlying[:, y]))
+        )
+    repaid = (fin["repaid"] + fin["penalty"]).sum(axis=1)
+    out.append(_measure("deficit_repaid", "cumulative", pence_to_pounds_m(repaid)))
+    agreed = res.plan_agreed[:, 1:].mean(axis=1) if years > 1 else np.ones(res.n)
+    out.append(_measure("plan_agreement", "mean over plans", agreed))
     if len(res.place_names) > 1:
         out += _fairness(res)
     extraordinary = res.extraordinary_meetings.astype(np.float64)

@@ -239,6 +239,14 @@ class Results:
     plan_compromise: list[tuple[int, Floats]] = field(default_factory=list)
     #: Voting power of each board composition, with the month from which it sits.
     compositions: list[tuple[int, VotingPower]] = field(default_factory=list)
+    #: Per replication and year, pence, shape (R, Y): ``in_year_deficit`` (the year's
+    #: deficit before support), ``support`` (deficit support received), ``repaid`` and
+    #: ``penalty`` (paid at the year's start), ``paused`` (recovery-plan pauses) and
+    #: ``slippage`` (returned to the reserve).
+    finance: dict[str, Pence] = field(default_factory=dict)
+    #: How far each year's plan moved towards the board's compromise (1 = all the way the
+    #: pace allows, 0 = gridlock: the status quo), shape (R, Y); year 0 is 1.
+    plan_agreed: Floats = field(default_factory=lambda: np.ones((0, 0)))
     _transfers: TransferTable | None = field(default=None, repr=False)
     _series: dict[str, Pence] | None = field(default=None, repr=False)
     _meetings: MeetingTable | None = field(default=None, repr=False)
@@ -355,4 +363,6 @@ class Results:
             compositions=first.compositions,
             plan_compromise=first.plan_compromise,
             journals=[seg for p in parts for seg in p.journals],
+            finance={k: cat([p.finance[k] for p in parts]) for k in first.finance},
+            plan_agreed=cat([p.plan_agreed for p in parts]),
         )

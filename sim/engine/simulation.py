@@ -11,22 +11,28 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from sim.engine.in_year import BoardVote, RecoveryPlan
 from sim.engine.results import MeetingTable, Results
 from sim.engine.schedule import Change, Progress, dated_changes, run_calendar
 from sim.model import ledger as accounts
 from sim.model.board import attendance, compile_board
-from sim.model.delegation import place_governance, pooled_consent
+from sim.model.deficit import rules_for_year, settle
+from sim.model.delegation import place_governance
 from sim.model.ledger import Ledger
 from sim.model.need import simulate_environment
-from sim.model.plan import compromise, plan_proposal
+from sim.model.plan import compromise, ideal_shares, plan_decision
+from sim.model.planning import Lines, first_lines, moved_plan, planning_round, whole_shares
 from sim.model.power import VotingPower, board_power
+from sim.model.recovery import pause_order
 from sim.model.ring_fence import PlanHistory, annual_plan, compile_rules
-from sim.model.spill_over import spill_in, spill_weights
+from sim.model.spill_over import lagged, reference_unmet, response, spill_in, spill_weights
 from sim.model.system import compile_system
-from sim.model.transfer import in_year_transfer
 from sim.scenario.format import Scenario
 from sim.units.calendar import Calendar
 from sim.units.money import Pence, split
+
+#: Years after the horizon for which repayment schedules are kept (the longest repayment).
+REPAYMENT_TAIL = 10
 
 
 class Engine:
@@ -57,6 +63,7 @@ class Engine:
         # Need starts as need before spill-over; each month adds its spill-over in place.
         self._need = environment.need
         self.growth = environment.growth
+        self.slippage_rate = environment.finance.slippage_rate
         self._spend = np.empty_like(self._need)
         self._spill_total = np.zeros((m, r, p), dtype=np.float64)
         self.extraordinary = np.zeros(r, dtype=np.int64)
@@ -73,15 +80,22 @@ class Engine:
         self.budget = zeros.copy()
         self.recurrent_net = zeros.copy()
         self.moved_out = zeros.copy()
+        self.paused = zeros.copy()
+        self.slip_month = zeros.copy()
+        self.lines = Lines(zeros.copy(), zeros.copy())
+        self.totals = np.zeros((r, p), dtype=np.int64)
+        self.director_paused = np.zeros(r, dtype=np.int64)
         self.allocation = np.zeros(r, dtype=np.int64)
         self.history = PlanHistory(None, None, None, 1.0)
-        self.forecast = np.zeros((r, p), dtype=np.int64)
-        self.support = np.zeros((r, p), dtype=np.int64)
-        lag = scenario.spill_over.lag_months
-        self.spill_queue = np.zeros((r, lag, p), dtype=np.float64)
+        spill = scenario.spill_over
+        self.spill_lags = np.asarray(spill.lag_weights, dtype=np.float64)
+        self.spill_history = np.zeros((r, self.spill_lags.size, p), dtype=np.float64)
+        self.spill_reference = reference_unmet(scenario, sys_)
         self.spill_weights = spill_weights(sys_)
         self.active = [rule.active(0) for rule in self.rules]
         self.seated = self.board.seated(0).copy()
+        self.pausable = sys_.capped & (sys_.discretionary > 0)
+        self.pause_rank = np.zeros(s, dtype=np.int64)
         n = len(self.rules)
         self.plans = np.zeros((r, y, p, s), dtype=np.int64)
         self.year_in = np.zeros((y, r, p, s), dtype=np.int64)
@@ -90,6 +104,17 @@ class Engine:
             k: np.zeros((r, m), dtype=np.int64) for k in ("reserve", "deficit", "allocated")
         }
         self.year_end_balance = np.zeros((r, y, p, s), dtype=np.int64)
+        #: Per replication and year: the year's deficit (before support), support received,
+        #: repayments and penalties paid, money paused, slippage returned; pence.
+        self.year_paused = np.zeros((r, y), dtype=np.int64)
+        self.finance = {
+            k: np.zeros((r, y), dtype=np.int64)
+            for k in ("in_year_deficit", "support", "repaid", "penalty", "slippage")
+        }
+        self.plan_agreed = np.ones((r, y), dtype=np.float64)
+        self.plan_consensus: list[tuple[int, bool]] = []
+        self.repay_due = np.zeros((r, y + REPAYMENT_TAIL), dtype=np.int64)
+        self.penalty_due = np.zeros((r, y + REPAYMENT_TAIL), dtype=np.int64)
         self.bindings = np.zeros((r, n), dtype=np.int64)
         self.shortfalls = np.zeros((r, n), dtype=np.int64)
         self.meetings: list[MeetingTable] = []
@@ -101,6 +126,9 @@ class Engine:
             scenario, sys_, self.board.places, self.board.constituencies
         )
         self.policy_log: list[tuple[int, str, str]] = []
+        self.in_year: RecoveryPlan | BoardVote = (
+            BoardVote(self) if scenario.recovery.model == "board_vote" else RecoveryPlan(self)
+        )
 
     # -- calendar -----------------------------------------------------------------------------
     def run(self) -> Results:
@@ -136,13 +164,25 @@ class Engine:
         else:
             self.compositions.append((month, power))
 
+    # -- state the in-year models read --------------------------------------------------------
+    def need_now(self, m: int) -> Pence:
+        """This month's need (with spill-over), pence, (R, P, S)."""
+        out: Pence = self._need[m]
+        return out
+
+    def pooled_hold(self, months_left: int) -> Pence:
+        """Pooled (Better Care Fund) money still to be spent this year, (P, S): locked in its
+        section 75 pool, so a recovery plan never pauses it."""
+        out: Pence = self.pooled * months_left // 12
+        return out
+
     # -- events -------------------------------------------------------------------------------
     def _checked(self, month: int, event: str) -> None:
         if self.check_conservation:
             self.ledger.check(month, event)
 
     def year_start(self, y: int) -> None:
-        """Receive the allocation, top up the reserve, and plan the year's budgets."""
+        """Receive the allocation, repay past deficits, top up the reserve, plan the year."""
         sc, sys_, led = self.scenario, self.system, self.ledger
         month = 12 * y
         if y == 0:
@@ -152,21 +192,60 @@ class Engine:
         else:
             self.allocation = np.rint(self.allocation * self.growth[:, y]).astype(np.int64)
         led.receive(self.allocation, month, "allocation from NHS England")
+        repaid = np.minimum(self.repay_due[:, y], self.allocation)
+        penalty = np.minimum(self.penalty_due[:, y], self.allocation - repaid)
+        if repaid.any():
+            led.transfer(accounts.SOURCE, accounts.DEFICIT, repaid, month, False, "deficit repayment")
+        if penalty.any():
+            led.transfer(
+                accounts.SOURCE, led.penalty_account, penalty, month, False, "deficit penalty"
+            )
+        self.finance["repaid"][:, y] = repaid
+        self.finance["penalty"][:, y] = penalty
+        left = self.allocation - repaid - penalty
         target = np.floor(sc.allocation.contingency_share * self.allocation).astype(np.int64)
-        topup = np.clip(target - led.balances[:, accounts.RESERVE], 0, self.allocation)
+        topup = np.clip(target - led.balances[:, accounts.RESERVE], 0, left)
         led.transfer(
             accounts.SOURCE, accounts.RESERVE, topup, month, True, "contingency reserve top-up"
         )
-        money = self.allocation - topup
+        money = left - topup
         weights = np.broadcast_to(sys_.place_shares[y], (len(money), sys_.places))
         totals = split(money, weights)
+        shares = compromise(self.board, self.seated, sc, sys_, month)
+        self.pause_rank = pause_order(shares / sys_.shares.clip(1e-12), self.pausable)
+        floor = None
         if self.history.prev_plan is None:
             proposal: npt.NDArray[np.float64] = totals[:, :, None] * sys_.shares[None, None, :]
         else:
-            shares = compromise(self.board, self.seated, sc, sys_, month)
             self.plan_shares.append((month, shares))
-            proposal = plan_proposal(self.plan + self.recurrent_net, totals, shares)
-        plan = annual_plan(self.rules, self.active, proposal, totals, self.history)
+            pl = sc.planning
+            label = sys_.calendar.financial_year(y)
+            round_ = planning_round(
+                sys_,
+                prev_budget=self.plan + self.recurrent_net,
+                prev_lines=self.lines,
+                outturn=self._spend[month - 12 : month].sum(axis=0),
+                totals=totals,
+                uplift=pl.committed_uplift_by_year.get(label, pl.committed_uplift),
+                cost_improvement=pl.cost_improvement,
+            )
+            decision = plan_decision(
+                self.board,
+                self.seated,
+                ideal_shares(self.board, sc, sys_, month),
+                shares,
+                whole_shares(moved_plan(round_, totals, shares, 1.0, np.ones(len(money)))),
+                whole_shares(round_.proposal),
+                pl.consensus_tolerance,
+            )
+            self.plan_agreed[:, y] = decision.agreed
+            self.plan_consensus.append((month, decision.consensus))
+            proposal = moved_plan(round_, totals, shares, pl.pace, decision.agreed)
+            floor = round_.lines.floor
+            self.lines = round_.lines
+        plan = annual_plan(self.rules, self.active, proposal, totals, self.history, floor)
+        if floor is None:
+            self.lines = first_lines(plan.budgets, sys_)
         led.transfer(
             accounts.SOURCE,
             self.budget_acc.ravel(),
@@ -180,8 +259,12 @@ class Engine:
         self.plan = plan.budgets
         self.plans[:, y] = plan.budgets
         self.budget = plan.budgets.copy()
-        self.recurrent_net[:] = 0
-        self.moved_out[:] = 0
+        self.totals = totals
+        self.slip_month = np.floor(self.lines.slippage * self.slippage_rate[:, y] / 12).astype(
+            np.int64
+        )
+        for arr in (self.recurrent_net, self.moved_out, self.paused, self.director_paused):
+            arr[:] = 0
         base = self.history.base_plan if self.history.base_plan is not None else plan.budgets
         self.history = PlanHistory(
             plan.budgets, totals, base, (1.0 + sc.allocation.inflation) ** (y + 1)
@@ -189,19 +272,34 @@ class Engine:
         self._checked(month, "year start")
 
     def month(self, m: int) -> npt.NDArray[np.bool_]:
-        """Need arises and is spent; return the replications under extraordinary pressure."""
+        """Slippage returns, need arises and is spent, the year end is forecast; return the
+        replications that need a meeting now."""
         sys_, led = self.system, self.ledger
-        lag = self.scenario.spill_over.lag_months
         left = 12 - m % 12
-        slot = m % lag
-        self._spill_total[m] = self.spill_queue[:, slot]
+        r = len(self.replications)
+        arriving = lagged(self.spill_history, m, self.spill_lags)
+        self._spill_total[m] = arriving
         need = self._need[m]
-        need += spill_in(self.spill_queue[:, slot], self.spill_weights)
+        need += spill_in(arriving, self.spill_weights)
+        # Better access can lower hospital need; never below nothing (a guard).
+        np.maximum(need, 0, out=need)
+        if self.slip_month.any():
+            bal = led.budget_balances()
+            slip = np.minimum(self.slip_month, np.maximum(bal, 0))
+            led.transfer(
+                self.budget_acc.ravel(),
+                np.full(self.budget_acc.size, accounts.RESERVE),
+                slip.reshape(r, -1),
+                m,
+                False,
+                "slippage to reserve",
+            )
+            self.budget -= slip
+            self.finance["slippage"][:, m // 12] += slip.sum(axis=(1, 2))
         bal = led.budget_balances()
         allowance = np.maximum(bal, 0) // left
         spend = self._spend[m]
         np.copyto(spend, np.where(sys_.capped[None, None, :], np.minimum(need, allowance), need))
-        r = len(self.replications)
         led.transfer(
             self.budget_acc.ravel(),
             self.spend_acc.ravel(),
@@ -211,153 +309,18 @@ class Engine:
             "spending",
         )
         unmet = need - spend
-        spilled = self.scenario.spill_over.elasticity * (unmet * sys_.spill_from).sum(axis=2)
-        self.spill_queue[:, slot] = spilled
-        after = bal - spend
-        # Underlying forecast: secondary care's year-end overspend at this month's run rate,
-        # before this year's in-year support (as finance reports show it before mitigations).
-        support = self.budget - self.plan
-        run_rate = need * (left - 1) - (after - support)
-        self.forecast = np.maximum(0, (run_rate * sys_.secondary).sum(axis=2))
-        self.support = (support * sys_.secondary).sum(axis=2)
-        sec_plan = (self.plan * sys_.secondary).sum(axis=2)
-        ratio = self.forecast / np.maximum(sec_plan, 1)
+        lags = self.spill_lags.size
+        self.spill_history[:, m % lags] = response(
+            unmet, need, self.spill_reference, self.scenario.spill_over, sys_
+        )
+        pressured = self.in_year.after_spending(m, need, bal - spend)
         self._checked(m, "month")
-        pressured: npt.NDArray[np.bool_] = (
-            ratio > self.scenario.pressure.extraordinary_threshold
-        ).any(axis=1)
         return pressured
 
     def meeting(self, m: int, held: npt.NDArray[np.bool_], extraordinary: bool) -> None:
-        """The board decides an in-year transfer to secondary care where the meeting is held.
-
-        Only the replications holding the meeting are computed (an extraordinary meeting is
-        usually held in a few); the others see no transfer. A delegated place's support is
-        decided by the members who represent it; pooled money moves only with the consent of
-        the place's local-authority partner.
-        """
-        r, p, _ = self.shape
-        rows = np.flatnonzero(held)
-        everyone = rows.size == r
-        pick: slice | npt.NDArray[np.int64] = slice(None) if everyone else rows
-        n = rows.size
-        seated = self.seated[None, :]
-        present = (
-            self.board.attendance(self.attendance[pick, m]) & seated
-            if self.attendance is not None
-            else np.repeat(seated, n, axis=0)
-        )
-        decision = self.board.decide(present, self.seated)
-        cover = np.repeat(decision.cover[:, None], p, axis=1)
-        pivot = np.repeat(decision.pivot[:, None], p, axis=1)
-        quorate = np.repeat(decision.quorate[:, None], p, axis=1)
-        consensus = np.repeat(decision.consensus[:, None], p, axis=1)
-        for place, members in self.committees.items():
-            local = self.board.subset(members).decide(present[:, members], self.seated[members])
-            cover[:, place] = local.cover
-            pivot[:, place] = np.where(local.pivot >= 0, members[np.maximum(local.pivot, 0)], -1)
-            quorate[:, place] = local.quorate
-            consensus[:, place] = local.consensus
-        # The board agrees this year's total support as a fraction of the underlying forecast;
-        # what it moves now is that total less the support already given this year.
-        proposal = self.forecast[pick]
-        agreed = np.floor(cover * proposal).astype(np.int64)
-        wanted = np.maximum(0, agreed - self.support[pick])
-        consent, hold = pooled_consent(
-            self.council, present, self.board.stance, cover, self.pooled, 11 - m % 12
-        )
-        moving = np.flatnonzero(wanted.any(axis=1))
-        moved = np.zeros((n, p), dtype=np.int64)
-        bound = np.zeros((n, len(self.rules)), dtype=bool)
-        if moving.size:
-            moved[moving], bound[moving] = self._transfer(
-                m,
-                rows[moving],
-                wanted[moving],
-                hold[moving] if self.council else hold,
-                extraordinary,
-            )
-        if extraordinary:
-            self.extraordinary[rows] += 1
-        self.meetings.append(
-            MeetingTable(
-                replication=self.replications[rows],
-                month=np.full(n, m, dtype=np.int64),
-                extraordinary=np.full(n, extraordinary),
-                proposal=proposal.copy(),
-                cover=cover,
-                support_before=self.support[pick].copy(),
-                pivot=pivot,
-                quorate=quorate,
-                consensus=consensus,
-                present=present,
-                consent=consent,
-                pooled_held=(hold.sum(axis=2) > 0) & ~consent & (moved < wanted) & quorate,
-                bound=bound,
-                moved=moved,
-            )
-        )
+        """A board meeting where it is held: the in-year model decides what it does."""
+        self.in_year.meeting(m, held, extraordinary)
         self._checked(m, "board meeting")
-
-    def _transfer(
-        self,
-        m: int,
-        rows: npt.NDArray[np.int64],
-        wanted: Pence,
-        hold: Pence,
-        extraordinary: bool,
-    ) -> tuple[Pence, npt.NDArray[np.bool_]]:
-        """Move up to ``wanted`` pence per place to secondary care in the given replications
-        (:func:`sim.model.transfer.in_year_transfer`) and book it.
-
-        ``hold`` is money in each budget that may not move (pooled money without consent).
-        Returns the pence moved in each place, shape (len(rows), P), and which ring-fences
-        bound, shape (len(rows), n_rules).
-        """
-        led = self.ledger
-        r, p, s = self.shape
-        everyone = rows.size == r
-        pick: slice | npt.NDArray[np.int64] = slice(None) if everyone else rows
-        n = rows.size
-        t = in_year_transfer(
-            self.system,
-            self.rules,
-            self.active,
-            balances=led.budget_balances()[pick],
-            plan=self.plan[pick],
-            moved_out=self.moved_out[pick],
-            need=self._need[m][pick],
-            months_left=11 - m % 12,
-            wanted=wanted,
-            hold=hold,
-            recurrent_share=self.scenario.board.recurrent_share,
-        )
-        if self.rules:
-            self.bindings[rows] += t.bound
-        moved = np.zeros((n, p), dtype=np.int64)
-        if t.flows.size:
-            donors, recips = t.donors, t.recipients
-            src = self.budget_acc[:, donors][:, :, None].repeat(recips.size, axis=2).ravel()
-            dst = self.budget_acc[:, recips][:, None, :].repeat(donors.size, axis=1).ravel()
-            label = "extraordinary board meeting" if extraordinary else "board meeting"
-            for part, is_recurrent in ((t.recurrent, True), (t.flows - t.recurrent, False)):
-                led.transfer(
-                    src,
-                    dst,
-                    part.reshape(n, -1),
-                    m,
-                    is_recurrent,
-                    f"{label}: in-year transfer",
-                    rows=None if everyone else rows,
-                )
-            out, inn = t.out_of((n, p, s)), t.into((n, p, s))
-            self.budget[pick] += inn - out
-            self.moved_out[pick] += out
-            self.recurrent_net[pick] += t.recurrent_net((n, p, s))
-            self.year_in[m // 12][pick] += inn
-            self.year_out[m // 12][pick] += out
-            moved = out.sum(axis=2)
-        return moved, t.bound
 
     def record(self, m: int) -> None:
         """Month-end balances of the system accounts (flows are stored as they happen)."""
@@ -367,9 +330,22 @@ class Engine:
         self.system_series["allocated"][:, m] = self.ledger.allocated
 
     def year_end(self, y: int) -> None:
-        """Close the books (:meth:`sim.model.ledger.Ledger.close_year`)."""
+        """Close the books (:meth:`sim.model.ledger.Ledger.close_year`) and settle the
+        year's deficit under the rules of its date (:mod:`sim.model.deficit`)."""
+        sc, led = self.scenario, self.ledger
         month = 12 * y + 11
-        self.year_end_balance[:, y] = self.ledger.close_year(month)
+        before = led.balances[:, accounts.DEFICIT].copy()
+        self.year_end_balance[:, y] = led.close_year(month)
+        deficit = before - led.balances[:, accounts.DEFICIT]
+        self.finance["in_year_deficit"][:, y] = deficit
+        rules = rules_for_year(sc.deficit, sc.start_year + y)
+        settled = settle(deficit, rules)
+        if settled.support.any():
+            led.receive(settled.support, month, "deficit support", account=accounts.DEFICIT)
+        self.finance["support"][:, y] = settled.support
+        k = settled.instalments.shape[1]
+        self.repay_due[:, y + 1 : y + 1 + k] += settled.instalments
+        self.penalty_due[:, y + 1] += settled.penalty
         self._checked(month, "year end")
 
     def _results(self) -> Results:
@@ -401,4 +377,6 @@ class Engine:
             policy_log=self.policy_log,
             compositions=self.compositions,
             plan_compromise=self.plan_shares,
+            finance={**self.finance, "paused": self.year_paused},
+            plan_agreed=self.plan_agreed,
         )

@@ -1,9 +1,10 @@
 """The ledger: every account balance in integer pence, every transfer recorded, conservation checked.
 
 Accounts per replication: the allocation source, the contingency reserve, the deficit (a
-negative balance is debt), one budget per place and sector, and one spend account per place
-and sector. Money enters only by allocation from NHS England (which raises "allocated") and
-moves only by :meth:`Ledger.transfer`. Conservation, checked after every event, is::
+negative balance is debt), one budget per place and sector, one spend account per place
+and sector, and the penalties paid to NHS England. Money enters only from NHS England (the
+allocation and deficit support, which raise "allocated") and moves only by
+:meth:`Ledger.transfer`. Conservation, checked after every event, is::
 
     sum of all balances (held + spent) == money allocated so far    (every replication)
 """
@@ -72,6 +73,7 @@ class Ledger:
         names = ["allocation source", "contingency reserve", "deficit"]
         names += [f"budget:{p}:{s}" for p in place_names for s in sector_names]
         names += [f"spend:{p}:{s}" for p in place_names for s in sector_names]
+        names += ["NHS England (penalties)"]
         ids = np.asarray(replication_ids, dtype=np.int64)
         return cls(ids.size, len(place_names), len(sector_names), names, ids)
 
@@ -87,6 +89,11 @@ class Ledger:
     def spend_base(self) -> int:
         """Index of the first spend account."""
         return BUDGET_BASE + self.places * self.sectors
+
+    @property
+    def penalty_account(self) -> int:
+        """Index of the account that receives deficit penalties paid to NHS England."""
+        return BUDGET_BASE + 2 * self.places * self.sectors
 
     def budget_accounts(self) -> npt.NDArray[np.int64]:
         """Budget account indices, shape (P, S)."""
@@ -105,15 +112,16 @@ class Ledger:
         b = self.balances[:, self.budget_base : self.spend_base]
         return b.reshape(self.replications, self.places, self.sectors).copy()
 
-    def receive(self, amount: Pence, month: int, reason: str) -> None:
-        """Allocation from NHS England into the allocation source, pence, shape (R,)."""
+    def receive(self, amount: Pence, month: int, reason: str, account: int = SOURCE) -> None:
+        """Money from NHS England (the allocation, or deficit support into the deficit
+        account), pence, shape (R,)."""
         amount = np.asarray(amount, dtype=np.int64)
         if np.any(amount < 0) or np.any(amount > MAX_PENCE):
             raise ConservationError(f"month {month}: allocation out of range")
-        self.balances[:, SOURCE] += amount
+        self.balances[:, account] += amount
         self.allocated += amount
         self.journal.append(
-            Entry(month, np.array([EXTERNAL]), np.array([SOURCE]), amount[:, None], True, reason)
+            Entry(month, np.array([EXTERNAL]), np.array([account]), amount[:, None], True, reason)
         )
 
     def transfer(

@@ -24,9 +24,11 @@ import numpy.typing as npt
 from scipy.signal import lfilter
 from scipy.special import ndtri
 
+from sim.model.cost_improvement import FinanceDraws, draw_finance, efficiency
 from sim.model.randomness import ENVIRONMENT, open_unit, uniform_block
 from sim.model.system import System
 from sim.scenario.format import Scenario
+from sim.units.calendar import financial_year_label
 
 #: Largest multiple of its trend that a month's need may reach.
 NEED_CAP = 20.0
@@ -69,6 +71,8 @@ class Environment:
     need: npt.NDArray[np.int64]
     #: Allocation growth factor per year, shape (R, Y); year 0 is 1.
     growth: npt.NDArray[np.float64]
+    #: Cost-improvement delivery and slippage rates (the finance stream).
+    finance: FinanceDraws
 
 
 def simulate_environment(
@@ -85,13 +89,15 @@ def simulate_environment(
     need = np.empty((months, r, system.places, system.sectors), dtype=np.int64)
     growth = np.empty((r, scenario.horizon_years), dtype=np.float64)
     trend = need_trend(scenario, system)
+    finance = draw_finance(scenario, system, replications)
     chunk = max(1, BUFFER_VALUES // (months * width))
     for lo in range(0, r, chunk):
         reps = replications[lo : lo + chunk]
         u = uniform_block(scenario.seed, reps, ENVIRONMENT, (months, width))
-        need[:, lo : lo + len(reps)] = _need(scenario, system, trend, u)
+        cost = efficiency(scenario, system, finance.delivery[lo : lo + len(reps)])
+        need[:, lo : lo + len(reps)] = _need(scenario, system, trend, u, cost)
         growth[lo : lo + len(reps)] = allocation_growth(scenario, u)
-    return Environment(need=need, growth=growth)
+    return Environment(need=need, growth=growth, finance=finance)
 
 
 def _need(
@@ -99,8 +105,10 @@ def _need(
     system: System,
     trend: npt.NDArray[np.float64],
     uniforms: npt.NDArray[np.float64],
+    cost: npt.NDArray[np.float64],
 ) -> npt.NDArray[np.int64]:
-    """Need in pence, shape ``(M, r, P, S)``, from uniforms of shape ``(r, M, width)``."""
+    """Need in pence, shape ``(M, r, P, S)``, from uniforms of shape ``(r, M, width)`` and
+    the cost-improvement factor of shape ``(r, M, S)``."""
     r, m = uniforms.shape[:2]
     p, s = system.places, system.sectors
     block = uniforms[:, :, : 3 * p * s].reshape(r, m, 3, p, s)
@@ -134,6 +142,7 @@ def _need(
         if prob[j] > 0 and size[j] > 0:
             shock[..., j] = lfilter([1.0], [1.0, -persist[j]], surge[..., j], axis=1)
     mult = np.minimum(NEED_CAP, np.exp(e - 0.5 * sigma**2) * (1.0 + np.minimum(SHOCK_CAP, shock)))
+    mult *= cost[:, :, None, :]
     need: npt.NDArray[np.int64] = np.rint(trend[None] * mult).astype(np.int64).transpose(1, 0, 2, 3)
     return need
 
@@ -144,13 +153,18 @@ def allocation_growth(
     """Allocation growth factor for each year, shape ``(R, Y)``; year 0 is 1.
 
     Growth in year ``y`` is ``growth_rate + growth_sd * z`` with ``z`` standard normal clipped
-    to +-3, drawn from the last uniform of the year's first month.
+    to +-3, drawn from the last uniform of the year's first month; a year with a published
+    figure (``growth_by_year``) takes it exactly.
     """
     a = scenario.allocation
     years = scenario.horizon_years
     u = uniforms[:, ::12, -1][:, :years]
     z = np.clip(ndtri(open_unit(u)), -3.0, 3.0)
     g = 1.0 + a.growth_rate + a.growth_sd * z
+    for y in range(1, years):
+        published = a.growth_by_year.get(financial_year_label(scenario.start_year + y))
+        if published is not None:
+            g[:, y] = 1.0 + published
     g[:, 0] = 1.0
     out: npt.NDArray[np.float64] = g
     return out

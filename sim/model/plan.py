@@ -1,16 +1,21 @@
-"""The annual plan's proposal: the recurrent baseline rolled forward, growth by compromise.
+"""The board's part in the annual plan: its compromise, and whether it agrees by consensus.
 
-Each year the plan starts from last year's recurrent budgets (the plan plus the recurrent
-part of in-year transfers). Growth money (this year's total less that baseline) is divided
-by the board's compromise: the Shapley-Shubik-weighted average of the members' ideal
-shares. Member ``j``'s ideal share of sector ``s`` is the sector's first-year share times
+The board divides the plan's discretionary money (:mod:`sim.model.planning`). Members think
+in whole budgets: member ``j``'s ideal gives sector ``s`` its first-year share times
 ``1 + tilt[c_j][kind_s] + priority[kind_s]``, renormalised, where the tilt belongs to the
 member's constituency and the priority is ICB policy (a "left shift") in force that year.
-If the total falls below the baseline, every budget is scaled down in proportion. The
-proposal then goes through the ring-fence bounds (:func:`sim.model.ring_fence.annual_plan`).
+The compromise is the Shapley-Shubik-weighted average of the seated members' ideals, so
+every seat moves it: one more GP seat shifts it towards general practice. Only the
+discretionary lines can follow it (committed and slippage lines are fixed).
+
+The board agrees by consensus when every seated voting member's ideal is within the
+consensus tolerance (total variation) of the compromise. Otherwise the voting rule decides
+how far the plan moves towards the compromise (:func:`plan_decision`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +32,7 @@ MIN_MULTIPLIER = 0.05
 
 
 def ideal_shares(board: CompiledBoard, scenario: Scenario, system: System, month: int) -> Floats:
-    """Each member's ideal division of growth money between sectors, shape (n, S)."""
+    """Each member's ideal division of the place's money between sectors, shape (n, S)."""
     tilts: dict[str, dict[str, float]] = {
         **{c: {str(k): v for k, v in t.items()} for c, t in DEFAULT_PLAN_TILT.items()},
         **{c: {str(k): v for k, v in t.items()} for c, t in scenario.board.plan_tilt.items()},
@@ -69,24 +74,75 @@ def compromise(
     return out
 
 
-def plan_proposal(
-    baseline: npt.NDArray[np.int64], totals: npt.NDArray[np.int64], shares: Floats
-) -> Floats:
-    """Proposed budgets, pence (real), shape (R, P, S).
+@dataclass(frozen=True)
+class PlanDecision:
+    """How the board agreed a year's plan, per replication."""
+
+    #: Fraction of the way from the status quo to the compromise the board agreed, (R,).
+    agreed: Floats
+    #: Whether the plan was agreed by consensus (the same in every replication).
+    consensus: bool
+    #: The pivotal member of a vote (-1 under consensus or when nothing passes), (R,).
+    pivot: npt.NDArray[np.int64]
+
+
+def plan_decision(
+    board: CompiledBoard,
+    seated_mask: npt.NDArray[np.bool_],
+    ideals: Floats,
+    target: Floats,
+    reachable: Floats,
+    status_quo: Floats,
+    tolerance: float,
+) -> PlanDecision:
+    """Consensus if every seated voter's ideal is near the compromise; otherwise a vote.
+
+    Boards that seek consensus first (``consensus_then_majority``, ``unanimity``) agree the
+    whole move when positions are close; ``simple_majority`` and ``two_thirds`` always vote.
+
+    In a vote each member accepts moving from the status quo towards the compromise as far
+    as it still prefers the result to the status quo (quadratic preferences along that line:
+    twice its ideal point's projection, clipped to 0 and 1). The board moves the largest
+    distance that the rule's quota supports (the quota-pivot rule of
+    :meth:`sim.model.board.CompiledBoard.decide`, with the chair's casting vote).
 
     Args:
-        baseline: recurrent budgets rolled forward, pence, shape (R, P, S).
-        totals: money to divide in each place this year, pence, shape (R, P).
-        shares: the compromise division of growth money, shape (S,).
+        ideals: every member's ideal division, shape (n, S).
+        target: the compromise, shape (S,).
+        reachable: the division the plan reaches if it moves all the way (the compromise
+            as far as the fixed lines allow), per replication, (R, S).
+        status_quo: each replication's status-quo division, (R, S).
     """
-    base = baseline.astype(np.float64)
-    base_sum = base.sum(axis=2)
-    growth = totals - base_sum
-    grown = base + np.maximum(growth, 0.0)[:, :, None] * shares[None, None, :]
-    scale = np.where(base_sum > 0, totals / np.where(base_sum > 0, base_sum, 1.0), 0.0)
-    shrunk = base * scale[:, :, None]
-    out: Floats = np.where((growth >= 0)[:, :, None], grown, shrunk)
-    # A place with no baseline at all divides its total by the compromise.
-    empty = (base_sum <= 0)[:, :, None]
-    out = np.where(empty, totals[:, :, None] * shares[None, None, :], out)
-    return out
+    r = status_quo.shape[0]
+    voters = seated_mask & board.voting
+    ones = np.ones(r)
+    if not voters.any():
+        return PlanDecision(ones, True, np.full(r, -1, dtype=np.int64))
+    spread = 0.5 * np.abs(ideals[voters] - target[None, :]).sum(axis=1)
+    seeks_consensus = board.rule in ("consensus_then_majority", "unanimity")
+    if seeks_consensus and spread.max() <= tolerance + 1e-12:
+        return PlanDecision(ones, True, np.full(r, -1, dtype=np.int64))
+    v = reachable - status_quo  # (R, S)
+    vv = (v * v).sum(axis=1)
+    proj = ((ideals[None, :, :] - status_quo[:, None, :]) * v[:, None, :]).sum(axis=2)
+    accept = np.clip(2.0 * proj / np.where(vv > 0, vv, 1.0)[:, None], 0.0, 1.0)
+    accept = np.where((vv > 0)[:, None], accept, 1.0)  # nothing to move: all accept
+    w = np.where(voters, board.weight_units, 0)
+    total = int(w.sum())
+    # support[r, i]: weight of voters accepting at least member i's acceptance.
+    support = ((accept[:, None, :] >= accept[:, :, None]) * w[None, None, :]).sum(axis=2)
+    if board.rule in ("simple_majority", "consensus_then_majority"):
+        passes = 2 * support > total
+        if board.casting_vote and board.chair >= 0 and voters[board.chair]:
+            chair_ok = accept[:, board.chair][:, None] >= accept
+            passes |= (2 * support == total) & chair_ok
+    elif board.rule == "two_thirds":
+        passes = 3 * support >= 2 * total
+    else:  # unanimity
+        passes = support >= total
+    passes &= voters[None, :]
+    candidate = np.where(passes, accept, -1.0)
+    pivot = np.argmax(candidate, axis=1)
+    agreed = np.maximum(candidate.max(axis=1), 0.0)
+    pivot = np.where(passes.any(axis=1), pivot, -1)
+    return PlanDecision(agreed, False, pivot.astype(np.int64))

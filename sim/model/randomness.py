@@ -14,9 +14,11 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-#: Stream ids: environment (need, shocks, allocation growth) and board attendance.
+#: Stream ids: environment (need, shocks, allocation growth), board attendance, and finance
+#: (cost-improvement delivery and slippage, drawn once per year).
 ENVIRONMENT = 0
 ATTENDANCE = 1
+FINANCE = 2
 
 
 def generator(seed: int, replication: int, stream: int) -> np.random.Generator:

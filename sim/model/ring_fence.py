@@ -1,8 +1,10 @@
 """Ring-fencing rules turned into bounds on sector budgets, and the annual plan under them.
 
 Plan-time rules (minimum share, minimum growth, real-terms floor) become lower bounds on
-each budget in the annual plan; in-year rules (no transfers out, a cap on transfers out)
-limit what the board may take from a budget between plans. When stochastic allocation
+each budget in the annual plan; in-year rules (no transfers out, a cap on transfers out,
+and the minimum share, which holds at every month-end) limit what may leave a budget
+between plans (recovery-plan pauses or board transfers). ``min_share_at_plan`` is the
+plan-only minimum share. When stochastic allocation
 growth makes plan-time rules impossible to meet together, rules listed earlier take
 priority: later rules are relaxed just enough and the shortfall is counted, never hidden.
 """
@@ -24,8 +26,9 @@ from sim.units.money import Pence, split
 Bools = npt.NDArray[np.bool_]
 Floats = npt.NDArray[np.float64]
 
-PLAN_RULES = ("min_share", "min_growth", "real_terms_floor")
-TRANSFER_RULES = ("no_transfers_out", "cap_transfers_out")
+PLAN_RULES = ("min_share", "min_share_at_plan", "min_growth", "real_terms_floor")
+TRANSFER_RULES = ("no_transfers_out", "cap_transfers_out", "min_share")
+SHARE_RULES = ("min_share", "min_share_at_plan")
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ class AnnualPlan:
 def _rule_lower(rule: Rule, proposal: Floats, total: Pence, hist: PlanHistory) -> Pence | None:
     """A plan-time rule's lower bound on each budget in scope, pence, shape (R, P, S)."""
     scope = rule.scope[None, :, :]
-    if rule.rule == "min_share" and rule.min_share is not None:
+    if rule.rule in SHARE_RULES and rule.min_share is not None:
         group_min = np.ceil(rule.min_share * total.astype(np.float64)).astype(np.int64)
         weights = np.where(scope, np.maximum(proposal, 0.0) + 1e-9, 0.0)
         return np.where(scope, split(group_min, weights), 0)
@@ -120,7 +123,12 @@ def _rule_lower(rule: Rule, proposal: Floats, total: Pence, hist: PlanHistory) -
 
 
 def annual_plan(
-    rules: list[Rule], active: Sequence[bool], proposal: Floats, total: Pence, hist: PlanHistory
+    rules: list[Rule],
+    active: Sequence[bool],
+    proposal: Floats,
+    total: Pence,
+    hist: PlanHistory,
+    floor: Pence | None = None,
 ) -> AnnualPlan:
     """Divide each place's total between its sectors as close to ``proposal`` as the rules allow.
 
@@ -130,10 +138,12 @@ def annual_plan(
         proposal: proposed budgets in pence, shape (R, P, S).
         total: money to divide in each place, pence, shape (R, P).
         hist: plans of earlier years.
+        floor: committed and slippage lines, funded before any rule (their sum must not
+            exceed ``total``), shape (R, P, S).
     """
     n = len(rules)
     r, p, s = proposal.shape
-    lo = np.zeros((r, p, s), dtype=np.int64)
+    lo = np.zeros((r, p, s), dtype=np.int64) if floor is None else floor.copy()
     rule_lower = np.zeros((n, r, p, s), dtype=np.int64)
     shortfall = np.zeros((r, n), dtype=bool)
     for k, rule in enumerate(rules):
@@ -162,13 +172,21 @@ def annual_plan(
 
 
 def transfer_capacity(
-    rules: list[Rule], active: Sequence[bool], plan: Pence, moved_out: Pence
+    rules: list[Rule],
+    active: Sequence[bool],
+    plan: Pence,
+    moved_out: Pence,
+    budget: Pence | None = None,
+    total: Pence | None = None,
 ) -> tuple[Pence, Pence]:
     """Most each budget may give up in-year under the active in-year rules.
 
     Args:
         plan: this year's planned budgets, pence, shape (R, P, S).
         moved_out: money already moved out this year, pence, shape (R, P, S).
+        budget: budgets now (plan plus in-year changes), pence, (R, P, S); with ``total``,
+            needed for the month-end minimum share.
+        total: this year's money for sector budgets in each place, pence, (R, P).
 
     Returns:
         ``(capacity, per_rule)``: the binding limit per budget (a large number where no rule
@@ -182,11 +200,26 @@ def transfer_capacity(
             continue
         if rule.rule == "no_transfers_out":
             limit = np.zeros_like(plan)
+        elif rule.rule == "min_share":
+            if budget is None or total is None:
+                continue
+            limit = _share_headroom(rule, budget, total)
         else:
             limit = np.maximum(0, np.floor((rule.cap or 0.0) * plan).astype(np.int64) - moved_out)
         per_rule[k] = np.where(rule.scope[None], limit, unlimited)
         cap = np.minimum(cap, per_rule[k])
     return cap, per_rule
+
+
+def _share_headroom(rule: Rule, budget: Pence, total: Pence) -> Pence:
+    """What a minimum share leaves movable in each budget in scope: the scope's budgets
+    keep at least ``ceil(min_share x total)`` together, apportioned by their budgets."""
+    scope = rule.scope[None]
+    group_min = np.ceil((rule.min_share or 0.0) * total.astype(np.float64)).astype(np.int64)
+    weights = np.where(scope, np.maximum(budget, 0).astype(np.float64) + 1e-9, 0.0)
+    lower = np.where(scope, split(group_min, weights), 0)
+    out: Pence = np.maximum(0, budget - lower)
+    return out
 
 
 def check_feasibility(scenario: Scenario) -> list[Problem]:
@@ -199,15 +232,18 @@ def check_feasibility(scenario: Scenario) -> list[Problem]:
     rules = compile_rules(scenario, system)
     if not any(r.rule in PLAN_RULES for r in rules):
         return []
+    claims = _share_claims(rules, system)
+    if claims:
+        return claims
     a = scenario.allocation
-    growth = 1.0 + a.growth_rate - 3.0 * a.growth_sd
     prev_plan: Pence | None = None
     prev_total: Pence | None = None
     base: Pence | None = None
     allocation = float(system.initial_allocation)
     for y in range(scenario.horizon_years):
         if y:
-            allocation *= growth
+            label = system.calendar.financial_year(y)
+            allocation *= 1.0 + a.growth_by_year.get(label, a.growth_rate - 3.0 * a.growth_sd)
         money = np.array([int(allocation * (1.0 - a.contingency_share))], dtype=np.int64)
         total = split(money, system.place_shares[y][None, :])
         if prev_plan is None:
@@ -216,7 +252,8 @@ def check_feasibility(scenario: Scenario) -> list[Problem]:
             proposal = prev_plan * (total / np.maximum(prev_plan.sum(axis=2), 1))[:, :, None]
         hist = PlanHistory(prev_plan, prev_total, base, (1.0 + a.inflation) ** y)
         active = [r.active(12 * y) for r in rules]
-        plan = annual_plan(rules, active, proposal.astype(np.float64), total, hist)
+        floor = np.floor(proposal * (system.committed + system.slippage)).astype(np.int64)
+        plan = annual_plan(rules, active, proposal.astype(np.float64), total, hist, floor)
         if plan.shortfall.any():
             last = int(np.flatnonzero(plan.shortfall[0])[-1])
             involved = [
@@ -235,4 +272,51 @@ def check_feasibility(scenario: Scenario) -> list[Problem]:
         prev_plan, prev_total = plan.budgets, total
         if base is None:
             base = plan.budgets
+    return []
+
+
+def _share_claims(rules: list[Rule], system: System) -> list[Problem]:
+    """Rules whose claims on a place's money exceed all of it, whatever the growth.
+
+    In each year, minimum shares (of disjoint scopes), the first-year shares of sectors that
+    a growth rule protects (it keeps them growing with the money), and the committed and
+    slippage lines of every other sector must fit in the place's money.
+    """
+    cal = system.calendar
+    line_share = system.shares * (system.committed + system.slippage)
+    for y in range(cal.years):
+        for p, place in enumerate(system.place_names):
+            active = [k for k, r in enumerate(rules) if r.active(12 * y) and r.scope[p].any()]
+            covered = np.zeros(system.sectors, dtype=bool)
+            claim = 0.0
+            involved: list[str] = []
+            shares = sorted(
+                (k for k in active if rules[k].rule in SHARE_RULES),
+                key=lambda k: -(rules[k].min_share or 0.0),
+            )
+            for k in shares:
+                scope = rules[k].scope[p]
+                if not (scope & covered).any():
+                    claim += rules[k].min_share or 0.0
+                    covered |= scope
+                    involved.append(rules[k].name)
+            for k in active:
+                if rules[k].rule in ("min_growth", "real_terms_floor"):
+                    extra = rules[k].scope[p] & ~covered
+                    if extra.any():
+                        claim += float(system.shares[extra].sum())
+                        covered |= extra
+                        involved.append(rules[k].name)
+            claim += float(line_share[~covered].sum())
+            if claim > 1.0 + 1e-9 and len(involved) > 0:
+                names = ", ".join(repr(n) for n in involved)
+                where = f" in {place}" if system.places > 1 else ""
+                return [
+                    Problem(
+                        "ring_fences",
+                        f"rules {names} cannot all hold{where} in {cal.financial_year(y)}: "
+                        f"with the other sectors' committed lines they claim {claim:.0%} "
+                        "of the money",
+                    )
+                ]
     return []

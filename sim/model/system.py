@@ -41,6 +41,18 @@ class System:
     spill_to: Bools
     #: First-year allocation in pence.
     initial_allocation: int
+    #: Share of each sector's budget in committed lines (national contracts), shape (S,).
+    committed: Floats
+    #: Share of each sector's budget in slippage lines, shape (S,).
+    slippage: Floats
+    #: Real growth of need a year, shape (S,) (the plan's forecast of activity growth).
+    need_growth: Floats
+
+    @property
+    def discretionary(self) -> Floats:
+        """Share of each sector's budget in discretionary lines, shape (S,)."""
+        out: Floats = np.maximum(0.0, 1.0 - self.committed - self.slippage)
+        return out
 
     @property
     def places(self) -> int:
@@ -71,4 +83,7 @@ def compile_system(scenario: Scenario) -> System:
         spill_from=np.array([k in scenario.spill_over.from_kinds for k in kinds], dtype=bool),
         spill_to=np.array([k == scenario.spill_over.to_kind for k in kinds], dtype=bool),
         initial_allocation=pounds_m_to_pence(scenario.allocation.initial_gbp_m),
+        committed=np.array([s.committed for s in scenario.sectors], dtype=np.float64),
+        slippage=np.array([s.slippage for s in scenario.sectors], dtype=np.float64),
+        need_growth=np.array([s.need_growth for s in scenario.sectors], dtype=np.float64),
     )

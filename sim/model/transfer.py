@@ -69,6 +69,8 @@ def in_year_transfer(
     wanted: Pence,
     hold: Pence,
     recurrent_share: float,
+    budget: Pence | None = None,
+    total: Pence | None = None,
 ) -> Transfer:
     """Move up to ``wanted`` pence per place to secondary care.
 
@@ -84,13 +86,15 @@ def in_year_transfer(
         hold: pence in each budget that may not move (pooled money without consent),
             (n, P, S) or broadcastable to it.
         recurrent_share: the part of each transfer that is recurrent, 0 to 1.
+        budget, total: budgets now and the places' money this year, for the month-end
+            minimum share.
     """
     n, p, _ = balances.shape
     # Donors are the capacity-capped budgets outside secondary care: taking from a
     # demand-led budget would only move the overspend, not find money.
     donor = ~system.secondary & system.capped
     available = np.where(donor[None, None, :], np.maximum(balances - hold, 0), 0)
-    limit, per_rule = transfer_capacity(rules, active, plan, moved_out)
+    limit, per_rule = transfer_capacity(rules, active, plan, moved_out, budget, total)
     capacity = np.minimum(available, limit)
     amount = np.minimum(wanted, capacity.sum(axis=2))
     # Take from donors in proportion to their balances, leaving out protected budgets;

@@ -22,7 +22,13 @@ from sim.units import display
 from sim.units.calendar import Calendar
 
 #: The unit of a measure in the comparison table's headings.
-UNIT_WORDS = {"fraction": "share", "£m": "£m", "times": "times", "meetings": "meetings"}
+UNIT_WORDS = {
+    "fraction": "share",
+    "fraction a year": "growth a year",
+    "£m": "£m",
+    "times": "times",
+    "meetings": "meetings",
+}
 
 
 def label(measure: str) -> str:

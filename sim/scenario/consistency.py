@@ -18,6 +18,7 @@ MAX_NOISE = 1.0
 SHARE_TOLERANCE = 1e-6
 RULE_PARAMETERS = {
     "min_share": "min_share",
+    "min_share_at_plan": "min_share",
     "min_growth": "growth",
     "cap_transfers_out": "cap",
     "no_transfers_out": None,
@@ -68,10 +69,16 @@ def check_consistency(sc: Scenario) -> list[Problem]:
                     "(larger noise would make the capped need fall on average)",
                 )
             )
-    if sc.spill_over.elasticity > 0 and sc.spill_over.to_kind not in kinds:
+    if sc.spill_over.active and sc.spill_over.to_kind not in kinds:
         problems.append(
             Problem("spill_over.to_kind", f"no sector of kind {sc.spill_over.to_kind!r}")
         )
+    lag_total = sum(sc.spill_over.lag_weights)
+    if abs(lag_total - 1.0) > SHARE_TOLERANCE:
+        problems.append(
+            Problem("spill_over.lag_weights", f"must sum to 1, got {lag_total:.6g}")
+        )
+    problems += _check_lines(sc)
     problems += _check_rules(sc, kinds)
     problems += _check_overflow(sc)
     if not problems:
@@ -79,6 +86,30 @@ def check_consistency(sc: Scenario) -> list[Problem]:
 
         problems += check_feasibility(sc)
     return problems
+
+
+def _check_lines(sc: Scenario) -> list[Problem]:
+    """Committed and slippage lines fit in each sector; only capped sectors slip."""
+    out: list[Problem] = []
+    for i, sector in enumerate(sc.sectors):
+        at = f"sectors[{i}]"
+        if sector.committed + sector.slippage > 1.0 + SHARE_TOLERANCE:
+            out.append(
+                Problem(
+                    f"{at}.slippage",
+                    f"committed + slippage must be at most 1, got "
+                    f"{sector.committed + sector.slippage:.6g}",
+                )
+            )
+        if sector.spending == "demand_led" and sector.slippage > 0:
+            out.append(
+                Problem(
+                    f"{at}.slippage",
+                    "a demand-led sector spends its need, so it cannot slip; set it to 0 "
+                    "or make the sector capped",
+                )
+            )
+    return out
 
 
 def _check_rules(sc: Scenario, kinds: set[str]) -> list[Problem]:
@@ -208,7 +239,9 @@ def _check_overflow(sc: Scenario) -> list[Problem]:
                 f"must be at least one penny (0.00000001), got {a.initial_gbp_m:g}",
             )
         ]
-    growth = max(1.0, 1.0 + a.growth_rate + 3.0 * a.growth_sd)
+    growth = max(
+        1.0, 1.0 + a.growth_rate + 3.0 * a.growth_sd, *(1.0 + g for g in a.growth_by_year.values())
+    )
     need_growth = max((1.0 + s.need_growth) for s in sc.sectors) * max(1.0, 1.0 + a.inflation)
     ratio = max(s.need_ratio for s in sc.sectors) * (1.0 + max(s.seasonality for s in sc.sectors))
     allocated = 0.0

@@ -7,23 +7,13 @@ names that must exist, dates inside the horizon, ring-fence feasibility) are in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    GetCoreSchemaHandler,
-    GetJsonSchemaHandler,
-)
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic import AfterValidator, Field
 
-from sim.units.calendar import MONTH_PATTERN
+from sim.scenario.fields import Between, Fraction, Month, Name, SectorKind, Strict, _thousandths
+from sim.scenario.finance import Deficit, Planning, Rate, Recovery, SpillOver, Year
 
-SectorKind = Literal["primary", "secondary", "community", "mental_health", "other"]
 Spending = Literal["capped", "demand_led"]
 Constituency = Literal[
     "chair",
@@ -38,74 +28,16 @@ Constituency = Literal[
 ]
 VotingRule = Literal["consensus_then_majority", "simple_majority", "two_thirds", "unanimity"]
 RingFenceRule = Literal[
-    "min_share", "min_growth", "no_transfers_out", "cap_transfers_out", "real_terms_floor"
+    "min_share",
+    "min_share_at_plan",
+    "min_growth",
+    "no_transfers_out",
+    "cap_transfers_out",
+    "real_terms_floor",
 ]
 
 #: Largest board the engine supports (absence draws use a fixed block of this size).
 MAX_MEMBERS = 32
-
-
-def _fmt(v: float) -> str:
-    return f"{v:g}"
-
-
-@dataclass(frozen=True)
-class Between:
-    """Annotation: a number in ``[lo, hi]``, with a one-line message and JSON Schema bounds."""
-
-    lo: float
-    hi: float
-
-    def _check(self, v: Any) -> Any:
-        if not self.lo <= v <= self.hi:
-            raise PydanticCustomError(
-                "range",
-                "must be between {lo} and {hi}, got {got}",
-                {"lo": _fmt(self.lo), "hi": _fmt(self.hi), "got": _fmt(v)},
-            )
-        return v
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(self._check, handler(source))
-
-    def __get_pydantic_json_schema__(
-        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        out = handler(schema)
-        out.update(minimum=self.lo, maximum=self.hi)
-        return out
-
-
-def _thousandths(v: float) -> float:
-    if abs(v * 1000 - round(v * 1000)) > 1e-6:
-        raise PydanticCustomError(
-            "thousandths", "must be a multiple of 0.001, got {got}", {"got": _fmt(v)}
-        )
-    return v
-
-
-def _month(v: str) -> str:
-    m = MONTH_PATTERN.match(v)
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise PydanticCustomError(
-            "month", "must be a month like '2027-04', got {got!r}", {"got": v}
-        )
-    return v
-
-
-Month = Annotated[
-    str, Field(json_schema_extra={"pattern": r"^\d{4}-\d{2}$"}), AfterValidator(_month)
-]
-Fraction = Annotated[float, Between(0.0, 1.0)]
-Name = Annotated[str, Field(min_length=1, max_length=80)]
-
-
-class Strict(BaseModel):
-    """Base: unknown fields are errors and TOML strings are never coerced into numbers."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
 
 class Allocation(Strict):
@@ -116,6 +48,11 @@ class Allocation(Strict):
     ]
     growth_rate: Annotated[float, Between(-0.5, 0.5)] = Field(
         0.04, description="Mean nominal growth of the allocation per year (fraction)."
+    )
+    growth_by_year: dict[Year, Rate] = Field(
+        default_factory=dict,
+        description="Published allocation growth by financial year (e.g. {'2026/27' = "
+        "0.0272}); these years take it exactly, the others growth_rate with growth_sd.",
     )
     growth_sd: Annotated[float, Between(0.0, 0.1)] = Field(
         0.0,
@@ -152,6 +89,22 @@ class Sector(Strict):
     spending: Spending = Field(
         description="'capped': spend at most the budget, the rest is unmet need; 'demand_led': "
         "spend the need, the excess is an overspend."
+    )
+    committed: Fraction = Field(
+        0.0,
+        description="Share of the budget in committed lines: national contracts the ICB "
+        "cannot move (GP core contract, QOF, DES), grown by the national uplift.",
+    )
+    slippage: Fraction = Field(
+        0.0,
+        description="Share of the budget in lines that underspend by chance (unfilled "
+        "reimbursed roles, dental under-delivery); the unspent money returns to the reserve.",
+    )
+    slippage_rate: Fraction = Field(
+        0.0, description="Mean fraction of the slippage lines left unspent in a year."
+    )
+    slippage_sd: Annotated[float, Between(0.0, 0.5)] = Field(
+        0.0, description="Standard deviation of that fraction between years (clipped to 0-1)."
     )
     need_ratio: Annotated[float, Between(0.0, 5.0)] = Field(
         1.0,
@@ -215,24 +168,6 @@ class Place(Strict):
     )
 
 
-class SpillOver(Strict):
-    """Unmet primary and community need returning as hospital cost after a lag."""
-
-    elasticity: Fraction = Field(
-        0.3, description="Pounds of hospital need per pound of unmet need in the source kinds."
-    )
-    lag_months: Annotated[int, Between(1, 24)] = Field(
-        3, description="Delay before unmet need returns (months)."
-    )
-    from_kinds: list[SectorKind] = Field(
-        default_factory=lambda: list(_SPILL_FROM),
-        description="Sector kinds whose unmet need spills over.",
-    )
-    to_kind: SectorKind = Field(
-        "secondary", description="Sector kind that receives the spill-over."
-    )
-
-
 class Pressure(Strict):
     """Scales of in-year pressure and the trigger for extraordinary board meetings."""
 
@@ -274,8 +209,6 @@ class Member(Strict):
         None, description="Last month the member sits on the board (YYYY-MM)."
     )
 
-
-_SPILL_FROM: tuple[SectorKind, ...] = ("primary", "community")
 
 #: Default tilts of each constituency's ideal plan shares (ASSUMPTION, docs/governance.md).
 DEFAULT_PLAN_TILT: dict[Constituency, dict[SectorKind, float]] = {
@@ -325,9 +258,9 @@ class Board(Strict):
         2, description="Months between scheduled meetings (first at the end of this many months)."
     )
     recurrent_share: Fraction = Field(
-        0.5,
-        description="Fraction of each in-year transfer that is recurrent (carried into next "
-        "year's baseline); the rest lapses at year end.",
+        0.0,
+        description="recovery.model = 'board_vote' only: fraction of each in-year transfer "
+        "that is recurrent (carried into next year's plan); the rest lapses at year end.",
     )
     stance: dict[Constituency, Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=lambda: dict(DEFAULT_STANCE),
@@ -377,7 +310,10 @@ class RingFence(Strict):
     )
     place: Name = Field("all", description="Place the rule applies in, or 'all'.")
     min_share: Fraction | None = Field(
-        None, description="min_share: minimum share of the place's sector allocation (fraction)."
+        None,
+        description="min_share, min_share_at_plan: minimum share of the place's money for "
+        "sector budgets (fraction); min_share holds at every month-end, min_share_at_plan "
+        "only in the annual plan.",
     )
     growth: Annotated[float, Field(ge=-0.5, le=0.5)] | Literal["overall"] | None = Field(
         None,
@@ -435,4 +371,13 @@ class Scenario(Strict):
     )
     ring_fences: list[RingFence] = Field(
         default_factory=list, max_length=50, description="Ring-fencing rules, in priority order."
+    )
+    planning: Planning = Field(
+        default_factory=Planning, description="The annual planning round."
+    )
+    recovery: Recovery = Field(
+        default_factory=Recovery, description="In-year financial management."
+    )
+    deficit: Deficit = Field(
+        default_factory=Deficit, description="What a year-end deficit costs."
     )

@@ -6,7 +6,17 @@ import re
 from dataclasses import dataclass
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+#: A financial year label, ``2026/27``.
+YEAR_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
 MONTH_NAMES = ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar")
+
+
+def financial_year_start(label: str) -> int:
+    """The calendar year in which a financial year starts: ``2026/27`` -> ``2026``."""
+    m = YEAR_PATTERN.match(label)
+    if not m:
+        raise ValueError(f"must be a financial year like '2026/27', got {label!r}")
+    return int(m.group(1))
 
 
 def financial_year_label(first_year: int) -> str:

@@ -34,10 +34,16 @@ def pounds_m(x: float, decimals: int = 1) -> str:
     return f"{'-' if x < 0 and text.strip('0.,') else ''}£{text}m"
 
 
+#: The unit of a growth rate (``real_growth``).
+RATE = "fraction a year"
+
+
 def value(x: float, unit: str) -> str:
     """A measure's value in its unit (``fraction``, ``£m``, ``times``, ``meetings``)."""
     if unit == "fraction":
         return percent(x, 2)
+    if unit == RATE:
+        return f"{percent(x, 2)} a year"
     if unit == "£m":
         return pounds_m(x)
     if unit in ("times", "meetings"):
@@ -48,7 +54,7 @@ def value(x: float, unit: str) -> str:
 def plain(x: float, unit: str) -> str:
     """A measure's value for a fixed-width terminal table: no £ or %, more digits for
     fractions (so columns of one unit line up and can be pasted into a spreadsheet)."""
-    return number(x, 4) if unit == "fraction" else number(x, 1)
+    return number(x, 4) if unit in ("fraction", RATE) else number(x, 1)
 
 
 def span(low: float, high: float, unit: str) -> str:
@@ -60,7 +66,7 @@ def delta(x: float, unit: str) -> str:
     """A signed change in a measure's unit: ``+0.52 pts``, ``-£3.1m``, ``+1.0``."""
     if not math.isfinite(x):
         return "n/a"
-    if unit == "fraction":
+    if unit in ("fraction", RATE):
         text = number(abs(x) * 100, 2)
         return f"{'-' if x < 0 and text.strip('0.') else '+'}{text} pts"
     if unit == "£m":

@@ -1,0 +1,303 @@
+"""What happens between plans: the recovery plan (the default) or the board's vote on
+in-year transfers (the first version's model, kept as an alternative).
+
+Both act on the engine's state after each month's spending and at board meetings; the rules
+themselves are pure functions in :mod:`sim.model.recovery` and :mod:`sim.model.transfer`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.engine.results import MeetingTable
+from sim.model import ledger as accounts
+from sim.model.delegation import pooled_consent
+from sim.model.recovery import forecast_deficit, pause_capacity, pauses
+from sim.model.ring_fence import transfer_capacity
+from sim.model.transfer import in_year_transfer
+from sim.units.money import Pence, split
+
+if TYPE_CHECKING:
+    from sim.engine.simulation import Engine
+
+Bools = npt.NDArray[np.bool_]
+Rows = slice | npt.NDArray[np.int64]
+
+#: Reasons in the journal for money paused by the recovery plan.
+BY_DIRECTOR = "recovery plan: pause by the director of finance"
+BY_BOARD = "recovery plan: pause approved by the board"
+
+
+def _pick(rows: npt.NDArray[np.int64], r: int) -> Rows:
+    return slice(None) if rows.size == r else rows
+
+
+class RecoveryPlan:
+    """Monthly forecast outturn; pauses of discretionary lines when a deficit looms."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.e = engine
+        r = len(engine.replications)
+        #: Pence still to find after the director's pauses, for the board, shape (R,).
+        self.pending = np.zeros(r, dtype=np.int64)
+        #: The forecast deficit after this month's spending, shape (R,).
+        self.deficit = np.zeros(r, dtype=np.int64)
+
+    def after_spending(self, m: int, need: Pence, after: Pence) -> Bools:
+        """Forecast the year end; the director pauses within delegated limits; return the
+        replications where more is needed at once (an extraordinary meeting)."""
+        e, rec = self.e, self.e.scenario.recovery
+        t, n = m % 12, 11 - m % 12
+        reserve = e.ledger.balances[:, accounts.RESERVE]
+        to_come = e.slip_month.sum(axis=(1, 2)) * n
+        self.deficit = forecast_deficit(after, need, n, e.system.capped, reserve, to_come)
+        acting = (t >= rec.from_month - 1) & (
+            self.deficit > np.floor(rec.threshold * e.allocation)
+        )
+        self.pending[:] = 0
+        if not acting.any():
+            return np.zeros(len(e.replications), dtype=bool)
+        needed = np.where(acting, self.deficit, 0)
+        limit = np.floor(rec.delegated_limit * e.allocation).astype(np.int64)
+        now = np.minimum(needed, np.maximum(0, limit - e.director_paused))
+        done = self._pause(m, np.arange(len(e.replications)), now, BY_DIRECTOR)
+        e.director_paused += done
+        self.pending = needed - done
+        sec_plan = (e.plan * e.system.secondary).sum(axis=(1, 2))
+        threshold = e.scenario.pressure.extraordinary_threshold
+        out: Bools = self.pending > threshold * np.maximum(sec_plan, 1)
+        return out
+
+    def _pause(self, m: int, rows: npt.NDArray[np.int64], amount: Pence, reason: str) -> Pence:
+        """Pause up to ``amount`` pence in the given replications; return what was paused."""
+        e = self.e
+        r, p, s = e.shape
+        pick = _pick(rows, r)
+        if not amount.any():
+            return np.zeros(rows.size, dtype=np.int64)
+        bal = e.ledger.budget_balances()[pick]
+        months_left = 11 - m % 12
+        lines = e.lines.floor[pick]
+        to_come = (lines * months_left) // 12
+        planned_disc = np.maximum(0, e.plan[pick] - lines)
+        cap = pause_capacity(
+            bal,
+            to_come + e.pooled_hold(months_left),
+            planned_disc,
+            e.paused[pick],
+            e.scenario.recovery.max_pause,
+            e.pausable,
+        )
+        limit, per_rule = transfer_capacity(
+            e.rules, e.active, e.plan[pick], e.moved_out[pick], e.budget[pick], e.totals[pick]
+        )
+        capped = np.minimum(cap, limit)
+        # A rule binds when it stops a pause that the recovery plan could otherwise make.
+        asked = (amount > 0)[:, None, None] & (cap > 0)
+        for k in range(len(e.rules)):
+            e.bindings[rows, k] += ((per_rule[k] < cap) & asked).any(axis=(1, 2))
+        taken = pauses(amount, capped, e.pause_rank)
+        e.ledger.transfer(
+            e.budget_acc.ravel(),
+            np.full(p * s, accounts.RESERVE),
+            taken.reshape(rows.size, -1),
+            m,
+            False,
+            reason,
+            rows=None if rows.size == r else rows,
+        )
+        e.budget[pick] -= taken
+        e.moved_out[pick] += taken
+        e.paused[pick] += taken
+        e.year_out[m // 12][pick] += taken
+        e.year_paused[pick, m // 12] += taken.sum(axis=(1, 2))
+        out: Pence = taken.sum(axis=(1, 2))
+        return out
+
+    def meeting(self, m: int, held: Bools, extraordinary: bool) -> None:
+        """The board approves the rest of the recovery plan where it is needed."""
+        e = self.e
+        r, p, _ = e.shape
+        rows = np.flatnonzero(held)
+        n = rows.size
+        pick = _pick(rows, r)
+        pending = self.pending[pick]
+        before = e.paused[pick].sum(axis=2)
+        done = self._pause(m, rows, pending, BY_BOARD)
+        self.pending[pick] -= done
+        moved = e.paused[pick].sum(axis=2) - before
+        if extraordinary:
+            e.extraordinary[rows] += 1
+        present = np.repeat(e.seated[None, :], n, axis=0)
+        weights = np.maximum(moved, 0).astype(np.float64) + 1e-9
+        proposal = split(pending, weights)
+        # The board approves a recovery plan by consensus (guidance: consensus first); no
+        # member is pivotal and nothing is put to a vote.
+        e.meetings.append(
+            MeetingTable(
+                replication=e.replications[rows],
+                month=np.full(n, m, dtype=np.int64),
+                extraordinary=np.full(n, extraordinary),
+                proposal=proposal,
+                cover=np.where(proposal > 0, moved / np.maximum(proposal, 1), 1.0),
+                support_before=before,
+                pivot=np.full((n, p), -1, dtype=np.int64),
+                quorate=np.ones((n, p), dtype=bool),
+                consensus=np.ones((n, p), dtype=bool),
+                present=present,
+                consent=np.zeros((n, p), dtype=bool),
+                pooled_held=np.zeros((n, p), dtype=bool),
+                bound=np.zeros((n, len(e.rules)), dtype=bool),
+                moved=moved,
+            )
+        )
+
+
+class BoardVote:
+    """The first version's in-year model: the board votes transfers to secondary care."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.e = engine
+        r, p = len(engine.replications), engine.system.places
+        self.forecast = np.zeros((r, p), dtype=np.int64)
+        self.support = np.zeros((r, p), dtype=np.int64)
+
+    def after_spending(self, m: int, need: Pence, after: Pence) -> Bools:
+        """Secondary care's underlying forecast overspend; return the pressured replications."""
+        e = self.e
+        sys_ = e.system
+        left = 12 - m % 12
+        # Underlying forecast: secondary care's year-end overspend at this month's run rate,
+        # before this year's in-year support (as finance reports show it before mitigations).
+        support = e.budget - e.plan
+        run_rate = need * (left - 1) - (after - support)
+        self.forecast = np.maximum(0, (run_rate * sys_.secondary).sum(axis=2))
+        self.support = (support * sys_.secondary).sum(axis=2)
+        sec_plan = (e.plan * sys_.secondary).sum(axis=2)
+        ratio = self.forecast / np.maximum(sec_plan, 1)
+        out: Bools = (ratio > e.scenario.pressure.extraordinary_threshold).any(axis=1)
+        return out
+
+    def meeting(self, m: int, held: Bools, extraordinary: bool) -> None:
+        """Decide the in-year transfer where the meeting is held.
+
+        A delegated place's support is decided by the members who represent it; pooled
+        money moves only with the consent of the place's local-authority partner.
+        """
+        e = self.e
+        r, p, _ = e.shape
+        rows = np.flatnonzero(held)
+        pick = _pick(rows, r)
+        n = rows.size
+        seated = e.seated[None, :]
+        present = (
+            e.board.attendance(e.attendance[pick, m]) & seated
+            if e.attendance is not None
+            else np.repeat(seated, n, axis=0)
+        )
+        decision = e.board.decide(present, e.seated)
+        cover = np.repeat(decision.cover[:, None], p, axis=1)
+        pivot = np.repeat(decision.pivot[:, None], p, axis=1)
+        quorate = np.repeat(decision.quorate[:, None], p, axis=1)
+        consensus = np.repeat(decision.consensus[:, None], p, axis=1)
+        for place, members in e.committees.items():
+            local = e.board.subset(members).decide(present[:, members], e.seated[members])
+            cover[:, place] = local.cover
+            pivot[:, place] = np.where(local.pivot >= 0, members[np.maximum(local.pivot, 0)], -1)
+            quorate[:, place] = local.quorate
+            consensus[:, place] = local.consensus
+        # The board agrees this year's total support as a fraction of the underlying forecast;
+        # what it moves now is that total less the support already given this year.
+        proposal = self.forecast[pick]
+        agreed = np.floor(cover * proposal).astype(np.int64)
+        wanted = np.maximum(0, agreed - self.support[pick])
+        consent, hold = pooled_consent(
+            e.council, present, e.board.stance, cover, e.pooled, 11 - m % 12
+        )
+        moving = np.flatnonzero(wanted.any(axis=1))
+        moved = np.zeros((n, p), dtype=np.int64)
+        bound = np.zeros((n, len(e.rules)), dtype=bool)
+        if moving.size:
+            moved[moving], bound[moving] = self._transfer(
+                m, rows[moving], wanted[moving], hold[moving] if e.council else hold, extraordinary
+            )
+        if extraordinary:
+            e.extraordinary[rows] += 1
+        e.meetings.append(
+            MeetingTable(
+                replication=e.replications[rows],
+                month=np.full(n, m, dtype=np.int64),
+                extraordinary=np.full(n, extraordinary),
+                proposal=proposal.copy(),
+                cover=cover,
+                support_before=self.support[pick].copy(),
+                pivot=pivot,
+                quorate=quorate,
+                consensus=consensus,
+                present=present,
+                consent=consent,
+                pooled_held=(hold.sum(axis=2) > 0) & ~consent & (moved < wanted) & quorate,
+                bound=bound,
+                moved=moved,
+            )
+        )
+
+    def _transfer(
+        self,
+        m: int,
+        rows: npt.NDArray[np.int64],
+        wanted: Pence,
+        hold: Pence,
+        extraordinary: bool,
+    ) -> tuple[Pence, Bools]:
+        """Move up to ``wanted`` pence per place to secondary care in the given replications
+        and book it; return the pence moved per place and which ring-fences bound."""
+        e = self.e
+        led = e.ledger
+        r, p, s = e.shape
+        pick = _pick(rows, r)
+        n = rows.size
+        t = in_year_transfer(
+            e.system,
+            e.rules,
+            e.active,
+            balances=led.budget_balances()[pick],
+            plan=e.plan[pick],
+            moved_out=e.moved_out[pick],
+            need=e.need_now(m)[pick],
+            months_left=11 - m % 12,
+            wanted=wanted,
+            hold=hold,
+            recurrent_share=e.scenario.board.recurrent_share,
+            budget=e.budget[pick],
+            total=e.totals[pick],
+        )
+        if e.rules:
+            e.bindings[rows] += t.bound
+        moved = np.zeros((n, p), dtype=np.int64)
+        if t.flows.size:
+            donors, recips = t.donors, t.recipients
+            src = e.budget_acc[:, donors][:, :, None].repeat(recips.size, axis=2).ravel()
+            dst = e.budget_acc[:, recips][:, None, :].repeat(donors.size, axis=1).ravel()
+            label = "extraordinary board meeting" if extraordinary else "board meeting"
+            for part, is_recurrent in ((t.recurrent, True), (t.flows - t.recurrent, False)):
+                led.transfer(
+                    src,
+                    dst,
+                    part.reshape(n, -1),
+                    m,
+                    is_recurrent,
+                    f"{label}: in-year transfer",
+                    rows=None if rows.size == r else rows,
+                )
+            out, inn = t.out_of((n, p, s)), t.into((n, p, s))
+            e.budget[pick] += inn - out
+            e.moved_out[pick] += out
+            e.recurrent_net[pick] += t.recurrent_net((n, p, s))
+            e.year_in[m // 12][pick] += inn
+            e.year_out[m // 12][pick] += out
+            moved = out.sum(axis=2)
+        return moved, t.bound
