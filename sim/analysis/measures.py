@@ -116,8 +116,7 @@ MEASURES: tuple[MeasureInfo, ...] = (
         "£m",
         "per_sector",
         "lower",
-        "Need that each capped sector's budgets could not pay for; one detail per capped "
-        "sector.",
+        "Need that each capped sector's budgets could not pay for; one detail per capped sector.",
     ),
     MeasureInfo(
         "spill_over_cost",
@@ -273,14 +272,12 @@ def headline_measures(res: Results) -> list[Measure]:
     capped = np.array([s.spending == "capped" for s in res.scenario.sectors])
     moved_by = res.year_transfers_out.sum(axis=(1, 2))  # (R, S)
     unmet_by = (flows["need"] - flows["spend"]).sum(axis=(1, 2))
-    for s in np.flatnonzero(capped):
-        name = res.sector_names[s]
-        out.append(_measure("moved_out", name, pence_to_pounds_m(moved_by[:, s])))
+    for c in np.flatnonzero(capped):
+        out.append(_measure("moved_out", res.sector_names[c], pence_to_pounds_m(moved_by[:, c])))
     unmet = (unmet_by * primary).sum(axis=1)
     out.append(_measure("unmet_primary_need", "cumulative", pence_to_pounds_m(unmet)))
-    for s in np.flatnonzero(capped):
-        name = res.sector_names[s]
-        out.append(_measure("unmet_need", name, pence_to_pounds_m(unmet_by[:, s])))
+    for c in np.flatnonzero(capped):
+        out.append(_measure("unmet_need", res.sector_names[c], pence_to_pounds_m(unmet_by[:, c])))
     spill = res.spill_in().sum(axis=(1, 2, 3))
     out.append(_measure("spill_over_cost", "cumulative", pence_to_pounds_m(spill)))
     over = (np.maximum(0, -res.year_end_balance) * secondary).sum(axis=(1, 2, 3))
@@ -291,7 +288,9 @@ def headline_measures(res: Results) -> list[Measure]:
     underlying = fin["in_year_deficit"] + fin["paused"] - fin["repaid"] - fin["penalty"]
     for y in range(years):
         out.append(
-            _measure("underlying_deficit", cal.financial_year(y), pence_to_pounds_m(underlying[:, y]))
+            _measure(
+                "underlying_deficit", cal.financial_year(y), pence_to_pounds_m(underlying[:, y])
+            )
         )
     repaid = (fin["repaid"] + fin["penalty"]).sum(axis=1)
     out.append(_measure("deficit_repaid", "cumulative", pence_to_pounds_m(repaid)))

@@ -16,7 +16,7 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from sim.scenario.format import Between
+from sim.scenario.fields import Between
 
 
 def bounds(model: type[BaseModel], name: str) -> tuple[float, float]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from sim.scenario.errors import ScenarioError
 from sim.scenario.format import Scenario
 from sim.scenario.loader import display_path, load_variants
+from sim.scenario.plausibility import caution_lines
 
 
 def load_all(
@@ -20,11 +21,13 @@ def load_all(
 
     Inputs may be files, directories (their ``*.toml`` files) or glob patterns. A file with a
     ``[sweep]`` gives one scenario per point of its grid. Everything is validated before
-    anything runs. With ``unique_names`` (for ``run``), a second scenario with a name
+    anything runs; implausible settings are warned about on stderr (they still run). With
+    ``unique_names`` (for ``run``), a second scenario with a name
     already loaded is an error too, since both would write to the same output directory.
     """
     scenarios: list[Scenario] = []
     seen: dict[str, Path] = {}
+    warned: set[str] = set()
     paths, invalid = expand_inputs(files)
     for f in paths:
         try:
@@ -36,6 +39,11 @@ def load_all(
                 print(str(sc), file=sys.stderr)
                 invalid = True
                 continue
+            for line in caution_lines(display_path(f), sc):
+                # Warnings never stop a run; a sweep's variants share them, so say each once.
+                if line not in warned:
+                    warned.add(line)
+                    print(line, file=sys.stderr)
             if not (unique_names and sc.name in seen):
                 seen[sc.name] = f
                 scenarios.append(sc)

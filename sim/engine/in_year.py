@@ -54,9 +54,7 @@ class RecoveryPlan:
         reserve = e.ledger.balances[:, accounts.RESERVE]
         to_come = e.slip_month.sum(axis=(1, 2)) * n
         self.deficit = forecast_deficit(after, need, n, e.system.capped, reserve, to_come)
-        acting = (t >= rec.from_month - 1) & (
-            self.deficit > np.floor(rec.threshold * e.allocation)
-        )
+        acting = (t >= rec.from_month - 1) & (self.deficit > np.floor(rec.threshold * e.allocation))
         self.pending[:] = 0
         if not acting.any():
             return np.zeros(len(e.replications), dtype=bool)

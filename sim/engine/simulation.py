@@ -195,7 +195,9 @@ class Engine:
         repaid = np.minimum(self.repay_due[:, y], self.allocation)
         penalty = np.minimum(self.penalty_due[:, y], self.allocation - repaid)
         if repaid.any():
-            led.transfer(accounts.SOURCE, accounts.DEFICIT, repaid, month, False, "deficit repayment")
+            led.transfer(
+                accounts.SOURCE, accounts.DEFICIT, repaid, month, False, "deficit repayment"
+            )
         if penalty.any():
             led.transfer(
                 accounts.SOURCE, led.penalty_account, penalty, month, False, "deficit penalty"

@@ -44,7 +44,11 @@ SYSTEM_BREAKEVEN = RuleSet(
 )
 #: ASSUMPTION (docs/model.md): no support; repaid over the next two plans.
 INDIVIDUAL_BREAKEVEN = RuleSet(
-    "individual_breakeven", "Individual break-even with deficit repayment (from 2026/27)", 0.0, 2, 0.0
+    "individual_breakeven",
+    "Individual break-even with deficit repayment (from 2026/27)",
+    0.0,
+    2,
+    0.0,
 )
 NO_REPAYMENT = RuleSet("none", "No repayment (the first version's rule)", 0.0, 0, 0.0)
 #: The first financial year (its starting calendar year) of individual break-even.

@@ -94,9 +94,7 @@ def planning_round(
     capped = system.capped[None, None, :]
     activity = (1.0 + system.need_growth)[None, None, :]
     # Providers paid under the payment scheme carry the efficiency target on all their costs.
-    base = np.where(
-        capped, prev_budget * up, outturn * up * activity * (1.0 - cost_improvement)
-    )
+    base = np.where(capped, prev_budget * up, outturn * up * activity * (1.0 - cost_improvement))
     committed = np.where(
         capped, np.rint(prev_lines.committed * up), np.rint(base * system.committed)
     ).astype(np.int64)

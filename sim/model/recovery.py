@@ -28,8 +28,12 @@ Floats = npt.NDArray[np.float64]
 
 
 def forecast_deficit(
-    after: Pence, need: Pence, months_after: int, capped: npt.NDArray[np.bool_],
-    reserve: Pence, slippage_to_come: Pence,
+    after: Pence,
+    need: Pence,
+    months_after: int,
+    capped: npt.NDArray[np.bool_],
+    reserve: Pence,
+    slippage_to_come: Pence,
 ) -> Pence:
     """The ICB's forecast year-end deficit, pence, shape (R,) (0 when in balance).
 

@@ -300,14 +300,17 @@ def _share_claims(rules: list[Rule], system: System) -> list[Problem]:
                     claim += rules[k].min_share or 0.0
                     covered |= scope
                     involved.append(rules[k].name)
-            for k in active:
-                if rules[k].rule in ("min_growth", "real_terms_floor"):
-                    extra = rules[k].scope[p] & ~covered
-                    if extra.any():
-                        claim += float(system.shares[extra].sum())
-                        covered |= extra
-                        involved.append(rules[k].name)
+            # The minimum shares alone, with every other sector's fixed lines; then with the
+            # sectors that growth rules protect (named only if they are needed to overflow).
             claim += float(line_share[~covered].sum())
+            if claim <= 1.0 + 1e-9:
+                for k in active:
+                    if rules[k].rule in ("min_growth", "real_terms_floor"):
+                        extra = rules[k].scope[p] & ~covered
+                        if extra.any():
+                            claim += float((system.shares - line_share)[extra].sum())
+                            covered |= extra
+                            involved.append(rules[k].name)
             if claim > 1.0 + 1e-9 and len(involved) > 0:
                 names = ", ".join(repr(n) for n in involved)
                 where = f" in {place}" if system.places > 1 else ""

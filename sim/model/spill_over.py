@@ -54,7 +54,9 @@ def reference_unmet(scenario: Scenario, system: System) -> Floats:
     return out
 
 
-def response(unmet: Pence, need: Pence, reference: Floats, spill: SpillOver, system: System) -> Floats:
+def response(
+    unmet: Pence, need: Pence, reference: Floats, spill: SpillOver, system: System
+) -> Floats:
     """Hospital cost a month's unmet need will bring, pence (real), per place, shape (R, P).
 
     Args:

@@ -75,9 +75,7 @@ def check_consistency(sc: Scenario) -> list[Problem]:
         )
     lag_total = sum(sc.spill_over.lag_weights)
     if abs(lag_total - 1.0) > SHARE_TOLERANCE:
-        problems.append(
-            Problem("spill_over.lag_weights", f"must sum to 1, got {lag_total:.6g}")
-        )
+        problems.append(Problem("spill_over.lag_weights", f"must sum to 1, got {lag_total:.6g}"))
     problems += _check_lines(sc)
     problems += _check_rules(sc, kinds)
     problems += _check_overflow(sc)

@@ -162,7 +162,9 @@ class SpillOver(Strict):
         description="Response to unmet need falling below its first-year level, relative to "
         "the response to it rising (1 = symmetric).",
     )
-    lag_weights: Annotated[list[Annotated[float, Between(0.0, 1.0)]], Field(min_length=1, max_length=24)] = Field(
+    lag_weights: Annotated[
+        list[Annotated[float, Between(0.0, 1.0)]], Field(min_length=1, max_length=24)
+    ] = Field(
         default_factory=_default_lags,
         description="Share of the response arriving 1, 2, 3, ... months later; sums to 1.",
     )

@@ -372,12 +372,8 @@ class Scenario(Strict):
     ring_fences: list[RingFence] = Field(
         default_factory=list, max_length=50, description="Ring-fencing rules, in priority order."
     )
-    planning: Planning = Field(
-        default_factory=Planning, description="The annual planning round."
-    )
+    planning: Planning = Field(default_factory=Planning, description="The annual planning round.")
     recovery: Recovery = Field(
         default_factory=Recovery, description="In-year financial management."
     )
-    deficit: Deficit = Field(
-        default_factory=Deficit, description="What a year-end deficit costs."
-    )
+    deficit: Deficit = Field(default_factory=Deficit, description="What a year-end deficit costs.")

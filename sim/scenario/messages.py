@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from sim.scenario.errors import Problem, field_path
+from sim.scenario.finance import REMOVED_FIELDS
 from sim.scenario.toml_text import shown, type_name
 
 #: Pydantic labels for the branches of a union (``float``, ``constrained-float``,
@@ -113,6 +114,11 @@ def problems_of(exc: ValidationError) -> list[Problem]:
                 continue
             wanted = " or ".join(dict.fromkeys(str(_expected(e)) for e in errs))
             out.append(Problem(path, f"must be {wanted}, got {shown(errs[0].get('input'))}"))
+        elif (
+            errs[0]["type"] == "extra_forbidden" and re.sub(r"\[\d+\]", "", path) in REMOVED_FIELDS
+        ):
+            # A field of the first version that has gone: say what to write instead.
+            out.append(Problem(path, REMOVED_FIELDS[re.sub(r"\[\d+\]", "", path)]))
         else:
             out.append(Problem(path, _reason(errs[0])))
     return out

@@ -12,9 +12,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from sim.scenario.fields import Between
+from sim.scenario.finance import Deficit, Planning, Recovery, SpillOver
 from sim.scenario.format import (
     Allocation,
-    Between,
     Board,
     Member,
     Place,
@@ -23,7 +24,6 @@ from sim.scenario.format import (
     RingFence,
     Scenario,
     Sector,
-    SpillOver,
 )
 from sim.scenario.toml_text import inline
 
@@ -38,6 +38,9 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[board]", Board),
     ("[[board.members]]", Member),
     ("[[ring_fences]]", RingFence),
+    ("[planning]", Planning),
+    ("[recovery]", Recovery),
+    ("[deficit]", Deficit),
     ("[plan]", Priorities),
 ]
 BEGIN = "<!-- BEGIN GENERATED REFERENCE (python -m sim schema --markdown) -->"

@@ -159,9 +159,33 @@ CASES = [
         id="table-for-list",
     ),
     pytest.param(
-        set_("spill_over.lag_months", 30),
-        "spill_over.lag_months: must be between 1 and 24, got 30",
-        id="lag-months-out-of-range",
+        set_("spill_over.lag_weights", [0.5, 0.6]),
+        "spill_over.lag_weights: must sum to 1, got 1.1",
+        id="lag-weights-not-summing",
+    ),
+    pytest.param(
+        set_("spill_over.lag_months", 3),
+        "spill_over.lag_months: removed in the second model; write spill_over.lag_weights "
+        "(e.g. [0, 0, 1] for a single three-month lag)",
+        id="removed-field-says-what-to-write",
+    ),
+    pytest.param(
+        set_("spill_over.elasticity", 0.3),
+        "spill_over.elasticity: removed in the second model; spill-over is priced through "
+        "activity: set spill_over.ae_per_appointment (0.033 is about the old 0.3)",
+        id="removed-elasticity",
+    ),
+    pytest.param(
+        set_("sectors[0].slippage", 0.1),
+        "sectors[0].slippage: a demand-led sector spends its need, so it cannot slip; set it "
+        "to 0 or make the sector capped",
+        id="demand-led-slippage",
+    ),
+    pytest.param(
+        set_("planning.committed_uplift_by_year", {"2026/28": 0.03}),
+        "planning.committed_uplift_by_year.2026/28: must be a financial year like '2026/27', "
+        "got '2026/28'",
+        id="bad-year-label",
     ),
     pytest.param(
         set_("board.rule", "majority"),
@@ -285,13 +309,25 @@ CASES = [
             ),
             add_ring_fence(name="Acute floor", rule="min_share", kind="secondary", min_share=0.6),
         ),
-        "ring_fences: rules 'Primary care floor', 'Acute floor' cannot all hold in 2025/26 "
-        "(their minimum budgets exceed the money available)",
+        "ring_fences: rules 'Primary care floor', 'Acute floor' cannot all hold in 2025/26: "
+        "with the other sectors' committed lines they claim 130% of the money",
         id="infeasible-min-shares",
     ),
     pytest.param(
+        add_ring_fence(name="All to primary", rule="min_share", kind="primary", min_share=1.0),
+        "ring_fences: rules 'All to primary' cannot all hold in 2025/26: with the other "
+        "sectors' committed lines they claim 148% of the money",
+        id="full-primary-share",
+    ),
+    pytest.param(
+        add_ring_fence(name="Half to primary", rule="min_share", kind="primary", min_share=0.5),
+        "ring_fences: rules 'Half to primary', 'Mental Health Investment Standard' cannot all "
+        "hold in 2025/26: with the other sectors' committed lines they claim 108% of the money",
+        id="primary-share-beside-mhis",
+    ),
+    pytest.param(
         set_("allocation.initial_gbp_m", 5e6),
-        "allocation.initial_gbp_m: must be at most about £350,552m with this growth, need and "
+        "allocation.initial_gbp_m: must be at most about £350,673m with this growth, need and "
         "horizon (larger sums could overflow the engine's pence), got 5e+06",
         id="allocation-overflow",
     ),
