@@ -27,12 +27,19 @@ def scenario_dicts(draw: st.DrawFn, max_sectors: int = 6, max_places: int = 12) 
     shares[-1] = 1.0 - sum(shares[:-1])
     sectors = []
     for i, (kind, share) in enumerate(zip(kinds, shares, strict=True)):
+        spending = draw(st.sampled_from(["capped", "demand_led"]))
+        committed = draw(st.sampled_from([0.0, 0.5, 0.8, 1.0]))
+        slippage = 0.0 if spending == "demand_led" else draw(st.sampled_from([0.0, 0.1, 0.4]))
         sectors.append(
             {
                 "name": f"s{i}",
                 "kind": kind,
                 "share": share,
-                "spending": draw(st.sampled_from(["capped", "demand_led"])),
+                "spending": spending,
+                "committed": min(committed, 1.0 - slippage),
+                "slippage": slippage,
+                "slippage_rate": draw(st.sampled_from([0.0, 0.1, 1.0])),
+                "slippage_sd": draw(st.sampled_from([0.0, 0.05, 0.5])),
                 "need_ratio": draw(st.sampled_from([0.0, 0.5, 1.0, 1.05, 1.3, 3.0])),
                 "need_growth": draw(st.sampled_from([-0.1, 0.0, 0.02, 0.08])),
                 "seasonality": draw(st.sampled_from([0.0, 0.1, 0.5])),
@@ -74,6 +81,7 @@ def scenario_dicts(draw: st.DrawFn, max_sectors: int = 6, max_places: int = 12) 
             st.sampled_from(
                 [
                     "min_share",
+                    "min_share_at_plan",
                     "min_growth",
                     "no_transfers_out",
                     "cap_transfers_out",
@@ -89,7 +97,7 @@ def scenario_dicts(draw: st.DrawFn, max_sectors: int = 6, max_places: int = 12) 
             rf["kind"] = kinds[target]
         if n_places > 1 and draw(st.booleans()):
             rf["place"] = f"p{draw(st.integers(0, n_places - 1))}"
-        if rule == "min_share":
+        if rule in ("min_share", "min_share_at_plan"):
             rf["min_share"] = draw(st.sampled_from([0.01, 0.1, 0.3]))
         elif rule == "min_growth":
             rf["growth"] = draw(st.sampled_from(["overall", 0.0, 0.01, -0.02]))
@@ -151,10 +159,36 @@ def scenario_dicts(draw: st.DrawFn, max_sectors: int = 6, max_places: int = 12) 
         "sectors": sectors,
         "places": places,
         "spill_over": {
-            "elasticity": draw(st.sampled_from([0.0, 0.3, 1.0])),
-            "lag_months": draw(st.integers(1, 6)),
+            "ae_per_appointment": draw(st.sampled_from([0.0, 0.033, 0.1, 1.0])),
+            "admissions_per_appointment": draw(st.sampled_from([0.0, 0.002, 0.01])),
+            "investment_response": draw(st.sampled_from([0.0, 1.0, 2.0])),
+            "lag_weights": draw(
+                st.sampled_from([[1.0], [0.0, 0.5, 0.5], [0.2, 0.3, 0.25, 0.15, 0.1]])
+            ),
             "from_kinds": ["primary", "community"],
             "to_kind": "secondary" if "secondary" in kinds else kinds[0],
+        },
+        "planning": {
+            "committed_uplift": draw(st.sampled_from([-0.05, 0.0, 0.025, 0.2])),
+            "cost_improvement": draw(st.sampled_from([0.0, 0.02, 0.2])),
+            "cost_improvement_delivery": draw(st.sampled_from([0.0, 0.8, 1.0])),
+            "cost_improvement_delivery_sd": draw(st.sampled_from([0.0, 0.15, 0.5])),
+            "pace": draw(st.sampled_from([0.0, 0.5, 1.0])),
+            "consensus_tolerance": draw(st.sampled_from([0.0, 0.05, 1.0])),
+        },
+        "recovery": {
+            "model": draw(st.sampled_from(["recovery_plan", "board_vote"])),
+            "from_month": draw(st.sampled_from([1, 4, 12])),
+            "threshold": draw(st.sampled_from([0.0, 0.002, 0.1])),
+            "max_pause": draw(st.sampled_from([0.0, 0.1, 1.0])),
+            "delegated_limit": draw(st.sampled_from([0.0, 0.0025, 0.1])),
+        },
+        "deficit": {
+            "regime": draw(
+                st.sampled_from(["in_force", "system_breakeven", "individual_breakeven", "none"])
+            ),
+            "repayment_years": draw(st.sampled_from([1, 2, 10])),
+            "penalty": draw(st.sampled_from([0.0, 0.1, 1.0])),
         },
         "pressure": {
             "intensity": draw(st.sampled_from([0.0, 1.0, 10.0])),

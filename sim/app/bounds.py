@@ -2,7 +2,7 @@
 
 A slider or number input offers exactly the values the scenario format accepts, so the two
 cannot drift apart: :func:`bounds` reads a field's ``ge``/``gt``/``le``/``lt`` constraints
-(``annotated_types`` metadata of ``Field(...)``) or its :class:`sim.scenario.format.Between`
+(``annotated_types`` metadata of ``Field(...)``) or its :class:`sim.scenario.fields.Between`
 annotation. The constraint may sit on the field itself (``Scenario.horizon_years``), inside an
 optional or union type (``RingFence.growth``: a number, ``"overall"`` or None) or on the
 values of a table (``Board.seats``: seats per constituency).

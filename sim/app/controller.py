@@ -87,7 +87,8 @@ class Settings:
     fences: tuple[FenceSetting, ...]
     intensity: float
     shock_frequency: float
-    elasticity: float
+    #: Extra A&E attendances per appointment of unmet need (``spill_over.ae_per_appointment``).
+    ae_per_appointment: float
     growth_rate: float
     horizon_years: int
     replications: int
@@ -156,7 +157,7 @@ def settings_of(sc: Scenario) -> Settings:
         fences=tuple(fences),
         intensity=sc.pressure.intensity,
         shock_frequency=sc.pressure.shock_frequency,
-        elasticity=sc.spill_over.elasticity,
+        ae_per_appointment=sc.spill_over.ae_per_appointment,
         growth_rate=sc.allocation.growth_rate,
         horizon_years=sc.horizon_years,
         replications=sc.replications,
@@ -273,7 +274,9 @@ def apply_settings(original: Scenario, s: Settings, source: str) -> Scenario:
     pressure = original.pressure
     doc["pressure"]["intensity"] = _tidy(s.intensity, pressure.intensity)
     doc["pressure"]["shock_frequency"] = _tidy(s.shock_frequency, pressure.shock_frequency)
-    doc["spill_over"]["elasticity"] = _tidy(s.elasticity, original.spill_over.elasticity)
+    doc["spill_over"]["ae_per_appointment"] = _tidy(
+        s.ae_per_appointment, original.spill_over.ae_per_appointment
+    )
     doc["allocation"]["growth_rate"] = _tidy(s.growth_rate, original.allocation.growth_rate)
     doc["horizon_years"] = s.horizon_years
     doc["replications"] = s.replications

@@ -4,6 +4,9 @@ Each control's key is :func:`sim.app.session.control_key` of its :class:`Setting
 new generation at each load or reset), its value starts at the loaded file's
 (:func:`sim.app.session.set_controls`), and its range is the scenario format's own bound for
 the field (:mod:`sim.app.bounds`), so a control can never offer a value a file may not hold.
+Two sliders show a narrower range on purpose, widened to the file's value if it lies beyond:
+the seats (:func:`seat_range`) and the extra A&E visits (:func:`spill_range`, the range the
+studies support).
 The help texts of fields are their descriptions in the scenario format (the text of
 docs/scenarios.md). :func:`read_settings` draws them all and returns their values.
 """
@@ -35,8 +38,11 @@ from sim.app.session import (
     on_reset,
     on_upload,
 )
-from sim.scenario.format import Allocation, Board, Pressure, RingFence, Scenario, SpillOver
+from sim.scenario.finance import SpillOver
+from sim.scenario.format import Allocation, Board, Pressure, RingFence, Scenario
 from sim.scenario.loader import MAX_FILE_BYTES
+from sim.scenario.plausibility import MAX_AE_PER_APPOINTMENT
+from sim.units import display
 
 #: Seat sliders go up to this (or the file's count, if larger), never beyond the format's
 #: bound on a constituency's seats (``board.seats``: 32, as many as a board may have).
@@ -212,17 +218,47 @@ def one_fence(original: Scenario, i: int, f: Fence) -> FenceSetting:
     return FenceSetting(on=on, level=level, until=None if until == NO_EXPIRY else str(until))
 
 
-def money_controls() -> tuple[float, float, float, float]:
-    """Allocation growth, pressure intensity, shock frequency and spill-over elasticity."""
+def spill_range(in_file: float) -> tuple[float, float]:
+    """The range of the A&E visits slider.
+
+    The format allows up to 1 extra A&E attendance per unmet appointment
+    (``spill_over.ae_per_appointment``), but the studies support 0 to
+    :data:`~sim.scenario.plausibility.MAX_AE_PER_APPOINTMENT` (0.1; docs/model.md), the
+    limit beyond which :func:`~sim.scenario.plausibility.cautions` warns. The slider shows
+    that documented range, or up to the file's value if larger, clipped to the format's bound.
+    """
+    low, high = float_bounds(SpillOver, "ae_per_appointment")
+    return low, min(max(MAX_AE_PER_APPOINTMENT, in_file), high)
+
+
+def growth_label(original: Scenario) -> str:
+    """The allocation growth slider's label: it sets the years without a published figure."""
+    if original.allocation.growth_by_year:
+        return "Allocation growth a year (years not published)"
+    return "Allocation growth a year"
+
+
+def growth_help(original: Scenario) -> str:
+    """The growth slider's help: the field's description, and the years the file fixes."""
+    text = described(Allocation, "growth_rate")
+    published = original.allocation.growth_by_year
+    if published:
+        years = ", ".join(f"{y} {display.percent(g, 2)}" for y, g in sorted(published.items()))
+        text += f" The file fixes the published years ({years}); this sets the others."
+    return text
+
+
+def money_controls(original: Scenario) -> tuple[float, float, float, float]:
+    """Allocation growth, pressure intensity, shock frequency and extra A&E visits."""
     side = st.sidebar
     side.header("Money and pressure")
     growth = side.slider(
-        "Allocation growth a year",
+        growth_label(original),
         *float_bounds(Allocation, "growth_rate"),
         step=0.001,
         format="percent",
         key=control_key("growth_rate"),
-        help=described(Allocation, "growth_rate"),
+        help=growth_help(original),
     )
     intensity = side.slider(
         "Pressure intensity",
@@ -238,14 +274,23 @@ def money_controls() -> tuple[float, float, float, float]:
         key=control_key("shock_frequency"),
         help=described(Pressure, "shock_frequency"),
     )
-    elasticity = side.slider(
-        "Spill-over elasticity (£ of hospital need per £ unmet)",
-        *float_bounds(SpillOver, "elasticity"),
-        step=0.01,
-        key=control_key("elasticity"),
-        help=described(SpillOver, "elasticity"),
+    spill = original.spill_over
+    ae = side.slider(
+        "Extra A&E visits per unmet GP appointment",
+        *spill_range(spill.ae_per_appointment),
+        step=0.001,
+        format="%.3f",
+        key=control_key("ae_per_appointment"),
+        help=described(SpillOver, "ae_per_appointment")
+        + f" The studies support 0 to {MAX_AE_PER_APPOINTMENT:g} (docs/model.md). Unmet "
+        "community appointments count too; emergency admissions and unit costs are the file's.",
     )
-    return float(growth), float(intensity), float(shocks), float(elasticity)
+    cost = spill.model_copy(update={"ae_per_appointment": float(ae)}).pounds_per_pound
+    side.caption(
+        f"With the file's unit costs and admissions: about **£{cost:.2f}** of hospital cost "
+        "for each £1 of unmet need."
+    )
+    return float(growth), float(intensity), float(shocks), float(ae)
 
 
 def run_controls() -> tuple[int, int, int | str]:
@@ -281,7 +326,7 @@ def read_settings(original: Scenario) -> Settings:
     """Draw every control of the board, ring-fences, money and run, and read their values."""
     seats, rule, quorum, casting = board_controls(original)
     fences = fence_controls(original)
-    growth, intensity, shocks, elasticity = money_controls()
+    growth, intensity, shocks, ae = money_controls(original)
     horizon, reps, seed = run_controls()
     return Settings(
         seats=seats,
@@ -291,7 +336,7 @@ def read_settings(original: Scenario) -> Settings:
         fences=fences,
         intensity=intensity,
         shock_frequency=shocks,
-        elasticity=elasticity,
+        ae_per_appointment=ae,
         growth_rate=growth,
         horizon_years=horizon,
         replications=reps,

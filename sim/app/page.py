@@ -3,7 +3,8 @@
 :func:`results_page` draws everything but the views and returns what they draw from
 (:class:`sim.app.run_cache.Showing`), or None when there is nothing to show (no scenario
 loaded, invalid settings, a run too big for the app): the reason is then on the page, in
-one line, as the CLI would print it.
+one line, as the CLI would print it. Settings that are valid but implausible
+(:func:`sim.scenario.plausibility.cautions`) are shown as the CLI's warnings, and run.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from sim.app.handoff import scenario_toml
 from sim.app.headline import headline
 from sim.app.periods import period
 from sim.app.run_cache import Showing, get_run
-from sim.app.screen import literal, show_error, show_run_error
+from sim.app.screen import literal, show_error, show_run_error, show_warnings
 from sim.app.size import check_size
 from sim.scenario.errors import ScenarioError
 from sim.scenario.format import Scenario
+from sim.scenario.plausibility import caution_lines
 
 
 def results_page() -> Showing | None:
@@ -43,11 +45,14 @@ def results_page() -> Showing | None:
     if original is None:
         return None
     settings = read_settings(original)
+    source = f"{ss['source']} with the app's settings"
     try:
-        scenario = apply_settings(original, settings, f"{ss['source']} with the app's settings")
+        scenario = apply_settings(original, settings, source)
     except ScenarioError as exc:
         show_error(str(exc))
         return None
+    # Possible but implausible settings: the CLI's warnings, from the same function.
+    show_warnings(caution_lines(source, scenario))
     too_big = check_size(scenario)
     if too_big:
         show_error(too_big)

@@ -53,6 +53,10 @@ class Run:
         rows = [r for r in self.summary if r.measure == measure]
         return (rows[-1] if last else rows[0]) if rows else None
 
+    def rows(self, measure: str) -> list[SummaryRow]:
+        """Every summary row of a measure, in order (one per year, sector or rule)."""
+        return [r for r in self.summary if r.measure == measure]
+
     def find(self, measure: str, detail: str) -> SummaryRow | None:
         """The summary row of a measure with this detail (e.g. the same year), or None."""
         return next((r for r in self.summary if (r.measure, r.detail) == (measure, detail)), None)

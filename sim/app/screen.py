@@ -1,5 +1,5 @@
 """What every part of the page uses to put text and tables on screen: Markdown shown
-literally, errors as the CLI prints them, and tables tall enough not to scroll."""
+literally, errors and warnings as the CLI prints them, and tables tall enough not to scroll."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ def literal(text: str) -> str:
 def show_error(message: str) -> None:
     """An error as the CLI prints it: one line per problem, shown literally."""
     st.error("  \n".join(literal(line) for line in message.splitlines()))
+
+
+def show_warnings(lines: list[str]) -> None:
+    """Warnings as the CLI prints them to stderr (one line each, shown literally), if any."""
+    if lines:
+        st.warning("  \n".join(literal(line) for line in lines), icon=":material/warning:")
 
 
 def show_run_error(scenario: Scenario, exc: Exception, where: str = "") -> None:

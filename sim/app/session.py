@@ -46,7 +46,7 @@ def set_controls(scenario: Scenario) -> None:
         "casting_vote": s.casting_vote,
         "intensity": s.intensity,
         "shock_frequency": s.shock_frequency,
-        "elasticity": s.elasticity,
+        "ae_per_appointment": s.ae_per_appointment,
         "growth_rate": s.growth_rate,
         "horizon_years": s.horizon_years,
         "replications": s.replications,

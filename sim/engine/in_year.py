@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine.results import MeetingTable
+from sim.engine.results import PAUSE_REASONS, MeetingTable
 from sim.model import ledger as accounts
 from sim.model.delegation import pooled_consent
 from sim.model.recovery import forecast_deficit, pause_capacity, pauses
@@ -27,8 +27,7 @@ Bools = npt.NDArray[np.bool_]
 Rows = slice | npt.NDArray[np.int64]
 
 #: Reasons in the journal for money paused by the recovery plan.
-BY_DIRECTOR = "recovery plan: pause by the director of finance"
-BY_BOARD = "recovery plan: pause approved by the board"
+BY_DIRECTOR, BY_BOARD = PAUSE_REASONS
 
 
 def _pick(rows: npt.NDArray[np.int64], r: int) -> Rows:
@@ -52,8 +51,8 @@ class RecoveryPlan:
         e, rec = self.e, self.e.scenario.recovery
         t, n = m % 12, 11 - m % 12
         reserve = e.ledger.balances[:, accounts.RESERVE]
-        to_come = e.slip_month.sum(axis=(1, 2)) * n
-        self.deficit = forecast_deficit(after, need, n, e.system.capped, reserve, to_come)
+        underspend = e.slipped + e.slip_month * n  # slippage held until the year end
+        self.deficit = forecast_deficit(after, need, n, e.system.capped, reserve, underspend)
         acting = (t >= rec.from_month - 1) & (self.deficit > np.floor(rec.threshold * e.allocation))
         self.pending[:] = 0
         if not acting.any():
@@ -83,7 +82,7 @@ class RecoveryPlan:
         planned_disc = np.maximum(0, e.plan[pick] - lines)
         cap = pause_capacity(
             bal,
-            to_come + e.pooled_hold(months_left),
+            to_come + e.slipped[pick] + e.pooled_hold(months_left),
             planned_disc,
             e.paused[pick],
             e.scenario.recovery.max_pause,
@@ -268,10 +267,12 @@ class BoardVote:
             need=e.need_now(m)[pick],
             months_left=11 - m % 12,
             wanted=wanted,
-            hold=hold,
+            # Committed and slippage lines still to be paid, and slippage held, never move.
+            hold=hold + (e.lines.floor[pick] * (11 - m % 12)) // 12 + e.slipped[pick],
             recurrent_share=e.scenario.board.recurrent_share,
             budget=e.budget[pick],
             total=e.totals[pick],
+            fixed=e.lines.floor[pick],
         )
         if e.rules:
             e.bindings[rows] += t.bound

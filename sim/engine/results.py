@@ -23,6 +23,12 @@ from sim.units.money import Pence
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 
+#: Journal reasons of money paused by a recovery plan.
+PAUSE_REASONS = (
+    "recovery plan: pause by the director of finance",
+    "recovery plan: pause approved by the board",
+)
+
 
 @dataclass(frozen=True)
 class MeetingTable:
@@ -247,6 +253,9 @@ class Results:
     #: How far each year's plan moved towards the board's compromise (1 = all the way the
     #: pace allows, 0 = gridlock: the status quo), shape (R, Y); year 0 is 1.
     plan_agreed: Floats = field(default_factory=lambda: np.ones((0, 0)))
+    #: Each year's ``committed`` and ``slippage`` lines (funded first; never moved in-year),
+    #: pence, shape (R, Y, P, S).
+    lines: dict[str, Pence] = field(default_factory=dict)
     _transfers: TransferTable | None = field(default=None, repr=False)
     _series: dict[str, Pence] | None = field(default=None, repr=False)
     _meetings: MeetingTable | None = field(default=None, repr=False)
@@ -280,16 +289,18 @@ class Results:
     def series(self) -> dict[str, Pence]:
         """Every measure per replication, month, place and sector, pence, shape (R, M, P, S).
 
-        ``allocation`` (the year's plan), ``budget`` (plan plus in-year transfers to date),
-        ``need``, ``spend``, ``unmet``, ``spill_in``, ``transfers_in``, ``transfers_out``
-        (in-year board transfers in the month). Built on first use.
+        ``allocation`` (the year's plan), ``budget`` (plan plus in-year changes to date),
+        ``need``, ``spend``, ``unmet``, ``spill_in``, ``transfers_in`` and ``transfers_out``
+        (in-year money moved in the month: board transfers and recovery-plan pauses, which
+        go to the reserve). Built on first use.
         """
         if self._series is None:
             need, spend = self.flows["need"], self.flows["spend"]
             r, m, p, s = need.shape
             allocation = np.repeat(self.plans, 12, axis=1)
             t_in, t_out = self._budget_transfers((r, m, p, s))
-            net = np.cumsum((t_in - t_out).reshape(r, -1, 12, p, s), axis=2).reshape(r, m, p, s)
+            net = np.cumsum((t_in - t_out).reshape(r, -1, 12, p, s), axis=2)
+            net = net.reshape(r, m, p, s)
             self._series = {
                 "allocation": allocation,
                 "budget": allocation + net,
@@ -303,17 +314,22 @@ class Results:
         return self._series
 
     def _budget_transfers(self, shape: tuple[int, int, int, int]) -> tuple[Pence, Pence]:
-        """In-year transfers between budgets, into and out of each budget, by month."""
+        """In-year money into and out of each budget by month: transfers between budgets and
+        recovery-plan pauses (which go to the reserve)."""
         t = self.transfers()
         r, m, p, s = shape
         first, last = BUDGET_BASE, BUDGET_BASE + p * s
-        rows = (t.source >= first) & (t.source < last) & (t.target >= first) & (t.target < last)
-        rep = np.searchsorted(self.replications, t.replication[rows])
-        t_in = np.zeros((r, m, p * s), dtype=np.int64)
-        t_out = np.zeros((r, m, p * s), dtype=np.int64)
-        np.add.at(t_in, (rep, t.month[rows], t.target[rows] - first), t.amount[rows])
-        np.add.at(t_out, (rep, t.month[rows], t.source[rows] - first), t.amount[rows])
-        return t_in.reshape(shape), t_out.reshape(shape)
+        from_budget = (t.source >= first) & (t.source < last)
+        between = from_budget & (t.target >= first) & (t.target < last)
+        codes = {name: k for k, name in enumerate(t.reasons)}
+        paused = np.isin(t.reason, [codes[x] for x in PAUSE_REASONS if x in codes])
+        rep = np.searchsorted(self.replications, t.replication)
+        out = []
+        for rows, column in ((between, t.target), (between | paused, t.source)):
+            flow = np.zeros((r, m, p * s), dtype=np.int64)
+            np.add.at(flow, (rep[rows], t.month[rows], column[rows] - first), t.amount[rows])
+            out.append(flow.reshape(shape))
+        return out[0], out[1]
 
     def year_end_budgets(self) -> Pence:
         """Each year's final budgets (plan plus in-year transfers), pence, (R, Y, P, S)."""
@@ -365,4 +381,5 @@ class Results:
             journals=[seg for p in parts for seg in p.journals],
             finance={k: cat([p.finance[k] for p in parts]) for k in first.finance},
             plan_agreed=cat([p.plan_agreed for p in parts]),
+            lines={k: cat([p.lines[k] for p in parts]) for k in first.lines},
         )

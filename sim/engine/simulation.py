@@ -25,7 +25,14 @@ from sim.model.planning import Lines, first_lines, moved_plan, planning_round, w
 from sim.model.power import VotingPower, board_power
 from sim.model.recovery import pause_order
 from sim.model.ring_fence import PlanHistory, annual_plan, compile_rules
-from sim.model.spill_over import lagged, reference_unmet, response, spill_in, spill_weights
+from sim.model.spill_over import (
+    floor_spill,
+    lagged,
+    reference_unmet,
+    response,
+    spill_in,
+    spill_weights,
+)
 from sim.model.system import compile_system
 from sim.scenario.format import Scenario
 from sim.units.calendar import Calendar
@@ -82,6 +89,8 @@ class Engine:
         self.moved_out = zeros.copy()
         self.paused = zeros.copy()
         self.slip_month = zeros.copy()
+        #: Slippage so far this year: unspent money held in each budget until the year end.
+        self.slipped = zeros.copy()
         self.lines = Lines(zeros.copy(), zeros.copy())
         self.totals = np.zeros((r, p), dtype=np.int64)
         self.director_paused = np.zeros(r, dtype=np.int64)
@@ -112,6 +121,9 @@ class Engine:
             for k in ("in_year_deficit", "support", "repaid", "penalty", "slippage")
         }
         self.plan_agreed = np.ones((r, y), dtype=np.float64)
+        self.year_lines = {
+            k: np.zeros((r, y, p, s), dtype=np.int64) for k in ("committed", "slippage")
+        }
         self.plan_consensus: list[tuple[int, bool]] = []
         self.repay_due = np.zeros((r, y + REPAYMENT_TAIL), dtype=np.int64)
         self.penalty_due = np.zeros((r, y + REPAYMENT_TAIL), dtype=np.int64)
@@ -260,12 +272,20 @@ class Engine:
         self.shortfalls += plan.shortfall
         self.plan = plan.budgets
         self.plans[:, y] = plan.budgets
+        self.year_lines["committed"][:, y] = self.lines.committed
+        self.year_lines["slippage"][:, y] = self.lines.slippage
         self.budget = plan.budgets.copy()
         self.totals = totals
         self.slip_month = np.floor(self.lines.slippage * self.slippage_rate[:, y] / 12).astype(
             np.int64
         )
-        for arr in (self.recurrent_net, self.moved_out, self.paused, self.director_paused):
+        for arr in (
+            self.recurrent_net,
+            self.moved_out,
+            self.paused,
+            self.director_paused,
+            self.slipped,
+        ):
             arr[:] = 0
         base = self.history.base_plan if self.history.base_plan is not None else plan.budgets
         self.history = PlanHistory(
@@ -274,32 +294,24 @@ class Engine:
         self._checked(month, "year start")
 
     def month(self, m: int) -> npt.NDArray[np.bool_]:
-        """Slippage returns, need arises and is spent, the year end is forecast; return the
-        replications that need a meeting now."""
+        """Need arises and is spent (slippage lines leave part unspent), the year end is
+        forecast; return the replications that need a meeting now."""
         sys_, led = self.system, self.ledger
         left = 12 - m % 12
         r = len(self.replications)
-        arriving = lagged(self.spill_history, m, self.spill_lags)
-        self._spill_total[m] = arriving
         need = self._need[m]
+        arriving = floor_spill(
+            lagged(self.spill_history, m, self.spill_lags), need, self.spill_weights
+        )
+        self._spill_total[m] = arriving
         need += spill_in(arriving, self.spill_weights)
-        # Better access can lower hospital need; never below nothing (a guard).
-        np.maximum(need, 0, out=need)
         if self.slip_month.any():
-            bal = led.budget_balances()
-            slip = np.minimum(self.slip_month, np.maximum(bal, 0))
-            led.transfer(
-                self.budget_acc.ravel(),
-                np.full(self.budget_acc.size, accounts.RESERVE),
-                slip.reshape(r, -1),
-                m,
-                False,
-                "slippage to reserve",
-            )
-            self.budget -= slip
-            self.finance["slippage"][:, m // 12] += slip.sum(axis=(1, 2))
+            # Slippage lines underspend by chance: the money stays in the budget, unspent,
+            # and returns to the reserve with the year-end underspend.
+            self.slipped += self.slip_month
+            self.finance["slippage"][:, m // 12] += self.slip_month.sum(axis=(1, 2))
         bal = led.budget_balances()
-        allowance = np.maximum(bal, 0) // left
+        allowance = np.maximum(bal - self.slipped, 0) // left
         spend = self._spend[m]
         np.copyto(spend, np.where(sys_.capped[None, None, :], np.minimum(need, allowance), need))
         led.transfer(
@@ -381,4 +393,5 @@ class Engine:
             plan_compromise=self.plan_shares,
             finance={**self.finance, "paused": self.year_paused},
             plan_agreed=self.plan_agreed,
+            lines=self.year_lines,
         )

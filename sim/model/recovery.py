@@ -1,8 +1,8 @@
 """In-year financial management, as pure functions: the monthly forecast and the recovery plan.
 
 Each month the ICB forecasts its year-end position: every budget's balance less this
-month's need run on to the year end, plus the contingency reserve and the slippage still to
-come. When the forecast deficit passes the threshold (from the month the scenario sets),
+month's need run on to the year end (a capped budget never below the slippage it will leave
+unspent), plus the contingency reserve. When the forecast deficit passes the threshold (from the month the scenario sets),
 a recovery plan acts in this order:
 
 1. the contingency reserve and slippage (already in the forecast: they meet overspends at
@@ -33,7 +33,7 @@ def forecast_deficit(
     months_after: int,
     capped: npt.NDArray[np.bool_],
     reserve: Pence,
-    slippage_to_come: Pence,
+    underspend: Pence,
 ) -> Pence:
     """The ICB's forecast year-end deficit, pence, shape (R,) (0 when in balance).
 
@@ -42,13 +42,14 @@ def forecast_deficit(
         need: this month's need, (R, P, S); it runs on at this rate for the rest of the year.
         months_after: months of the year after this one (0 in March).
         capped: capped sectors, (S,): they spend at most their budget, so their forecast
-            balance is never below zero.
+            balance is never below zero, nor below the slippage they will leave unspent.
         reserve: the contingency reserve now, (R,).
-        slippage_to_come: slippage still to return to the reserve this year, (R,).
+        underspend: each budget's slippage by the year end (so far and still to come),
+            (R, P, S).
     """
     balance = after - need * months_after
-    balance = np.where(capped[None, None, :], np.maximum(balance, 0), balance)
-    position = balance.sum(axis=(1, 2)) + reserve + slippage_to_come
+    balance = np.where(capped[None, None, :], np.maximum(balance, underspend), balance)
+    position = balance.sum(axis=(1, 2)) + reserve
     out: Pence = np.maximum(0, -position)
     return out
 

@@ -83,3 +83,18 @@ def lagged(history: Floats, month: int, weights: Floats) -> Floats:
     for lag in range(1, min(lags, month) + 1):
         out += weights[lag - 1] * history[:, (month - lag) % lags]
     return out
+
+
+def floor_spill(arriving: Floats, need: Pence, weights: Floats) -> Floats:
+    """Spill-over arriving, never lowering a receiving sector's need below nothing.
+
+    Better access can bring *negative* spill-over (fewer attendances); the place total is
+    raised where needed so that ``rint(total x weight_s) >= -need_s`` in every receiving
+    sector (``rint`` is monotone), keeping need >= 0 exactly.
+    """
+    receiving = weights > 0
+    if not receiving.any():
+        return arriving
+    lowest = (-need[:, :, receiving] / weights[receiving]).max(axis=2)
+    out: Floats = np.maximum(arriving, lowest)
+    return out

@@ -71,6 +71,7 @@ def in_year_transfer(
     recurrent_share: float,
     budget: Pence | None = None,
     total: Pence | None = None,
+    fixed: Pence | None = None,
 ) -> Transfer:
     """Move up to ``wanted`` pence per place to secondary care.
 
@@ -88,6 +89,8 @@ def in_year_transfer(
         recurrent_share: the part of each transfer that is recurrent, 0 to 1.
         budget, total: budgets now and the places' money this year, for the month-end
             minimum share.
+        fixed: this year's committed and slippage lines, (n, P, S): never moved in-year,
+            so at most ``plan - fixed`` leaves a budget in a year.
     """
     n, p, _ = balances.shape
     # Donors are the capacity-capped budgets outside secondary care: taking from a
@@ -95,6 +98,8 @@ def in_year_transfer(
     donor = ~system.secondary & system.capped
     available = np.where(donor[None, None, :], np.maximum(balances - hold, 0), 0)
     limit, per_rule = transfer_capacity(rules, active, plan, moved_out, budget, total)
+    if fixed is not None:
+        limit = np.minimum(limit, np.maximum(0, plan - fixed - moved_out))
     capacity = np.minimum(available, limit)
     amount = np.minimum(wanted, capacity.sum(axis=2))
     # Take from donors in proportion to their balances, leaving out protected budgets;

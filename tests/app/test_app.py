@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from sim import load_scenario, run
 from sim.analysis.summary import summarise
 from sim.app.controller import settings_of, voting_seats
+from sim.app.headline import HEADLINES
 from sim.app.handoff import read_upload, scenario_toml
 from sim.cli import main as cli_main
 from sim.scenario.errors import ScenarioError
@@ -85,6 +86,17 @@ def errors(at: AppTest) -> list[str]:
     return [re.sub(r"\\(.)", r"\1", e.value).replace("  \n", "\n") for e in at.error]
 
 
+def captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def sector_table(at: AppTest) -> dict[str, list[str]]:
+    """The headline's table of per-sector measures, column by column."""
+    (table,) = at.table
+    frame = table.value
+    return {str(c): [str(x) for x in frame[c]] for c in frame.columns}
+
+
 def ok(at: AppTest) -> None:
     assert not at.exception, at.exception
     assert not at.error, errors(at)
@@ -111,8 +123,8 @@ def test_starts_on_the_baseline_with_every_control_at_the_file_value(baseline: S
     assert at.selectbox(key=key(at, "fence2_until")).value == "no expiry"
     assert at.slider(key=key(at, "intensity")).value == 1.0
     assert at.slider(key=key(at, "shock_frequency")).value == 1.0
-    assert at.slider(key=key(at, "elasticity")).value == 0.3
-    assert at.slider(key=key(at, "growth_rate")).value == 0.038
+    assert at.slider(key=key(at, "ae_per_appointment")).value == 0.033
+    assert at.slider(key=key(at, "growth_rate")).value == 0.03
     assert at.slider(key=key(at, "horizon_years")).value == 5
     assert at.number_input(key=key(at, "replications")).value == 200
     assert at.text_input(key=key(at, "seed")).value == "20250401"
@@ -121,8 +133,11 @@ def test_starts_on_the_baseline_with_every_control_at_the_file_value(baseline: S
     rows = summarise(run(baseline))
     share = [r for r in rows if r.measure == "primary_care_share"][-1]
     deficit = next(r for r in rows if r.measure == "system_deficit")
-    # Written as everywhere else (sim.units.display): "10.61%", "£261.0m".
-    assert metric(at, "Primary-care share of budgets, 2029/30").value == display.value(
+    # Written as everywhere else (sim.units.display): "10.61%", "£261.0m"; the yearly
+    # measures are the final year's, as their caption says.
+    assert share.detail == "2029/30"
+    assert "In 2029/30, the final year" in captions(at)
+    assert metric(at, "Primary-care share of budgets").value == display.value(
         share.mean, "fraction"
     )
     assert re.fullmatch(r"\d+\.\d\d%", metric(at, "Primary-care share").value)
@@ -146,7 +161,7 @@ CONTROLS: list[tuple[str, str, Any, Any]] = [
     ("selectbox", "fence0_until", "2028-03", lambda sc: sc.ring_fences[0].until == "2028-03"),
     ("slider", "intensity", 2.0, lambda sc: sc.pressure.intensity == 2.0),
     ("slider", "shock_frequency", 3.5, lambda sc: sc.pressure.shock_frequency == 3.5),
-    ("slider", "elasticity", 0.6, lambda sc: sc.spill_over.elasticity == 0.6),
+    ("slider", "ae_per_appointment", 0.06, lambda sc: sc.spill_over.ae_per_appointment == 0.06),
     ("slider", "growth_rate", 0.05, lambda sc: sc.allocation.growth_rate == 0.05),
     ("slider", "horizon_years", 3, lambda sc: sc.horizon_years == 3),
     ("number_input", "replications", 30, lambda sc: sc.replications == 30),
@@ -166,9 +181,8 @@ def test_each_control_changes_its_field() -> None:
         assert sc.name == "baseline_edited", name
         # The change is listed, and the headline is for the new scenario.
         assert any(e.label.startswith("What you changed from the file (") for e in at.expander)
-        assert metric(at, "Primary-care share").label.endswith(
-            "2027/28" if name == "horizon_years" else "2029/30"
-        ), name
+        final = "2027/28" if name == "horizon_years" else "2029/30"
+        assert f"In {final}, the final year" in captions(at), name
     # The headline numbers are those of the scenario the controls describe.
     share = [r for r in summarise(run(current(at))) if r.measure == "primary_care_share"][-1]
     assert metric(at, "Primary-care share").value == display.value(share.mean, "fraction")
@@ -242,7 +256,7 @@ def test_infeasible_ring_fences_show_the_consistency_error() -> None:
     assert not at.exception
     assert errors(at) == [
         "scenarios/baseline.toml with the app's settings: ring_fences: rules 'Mental Health "
-        "Investment Standard', 'Primary care minimum share' cannot all hold in 2039/40 (their "
+        "Investment Standard', 'Primary care minimum share' cannot all hold in 2037/38 (their "
         "minimum budgets exceed the money available)"
     ]
     # An expiry outside the horizon, and a board with nobody voting.
@@ -313,7 +327,8 @@ def test_every_library_file_loads() -> None:
         ok(at)
         assert at.session_state["original"] == load_scenario(path), path.name
         assert current(at) == at.session_state["original"], path.name
-        assert len(at.metric) == 6, path.name
+        assert len(at.metric) == len(HEADLINES), path.name
+        assert sector_table(at)["Sector"] == [s.name for s in current(at).sectors], path.name
 
 
 def test_file_named_on_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -324,7 +339,7 @@ def test_file_named_on_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None
     ok(at)
     assert at.session_state["original"].name == "no_spillover"
     assert at.selectbox(key="file_choice").value == "no_spillover.toml"
-    assert at.slider(key=key(at, "elasticity")).value == 0.0
+    assert at.slider(key=key(at, "ae_per_appointment")).value == 0.0
 
 
 def test_missing_command_line_file_shows_the_cli_error(
@@ -371,7 +386,7 @@ def test_bad_uploads_show_the_one_line_error() -> None:
         # The scenario and the settings are kept.
         assert at.session_state["original"].name == "baseline", case
         assert at.number_input(key=key(at, "replications")).value == 20, case
-        assert len(at.metric) == 6, case
+        assert len(at.metric) == len(HEADLINES), case
 
 
 def test_bad_upload_matches_the_cli_message(tmp_path: Path) -> None:
@@ -408,7 +423,7 @@ def test_upload_the_handed_off_file_round_trips(baseline: Scenario) -> None:
 def test_downloaded_scenario_gives_the_apps_results(tmp_path: Path) -> None:
     at = start()
     at.slider(key=key(at, "seats_trust")).set_value(4).run()
-    at.slider(key=key(at, "elasticity")).set_value(0.5).run()
+    at.slider(key=key(at, "ae_per_appointment")).set_value(0.05).run()
     ok(at)
     app_scenario = current(at)
     labels = [b.label for b in at.sidebar.get("download_button")]
@@ -570,8 +585,11 @@ def test_compare_with_a_different_horizon_pairs_the_common_years() -> None:
         )
         assert "system_deficit" in warning and "moved_primary_to_secondary" in warning
         table = at.dataframe[0].value
-        assert list(table["measure"]) == ["primary_care_share"] * common
-        assert list(table["detail"]) == [f"{2025 + y}/{26 + y}" for y in range(common)]
+        years = [f"{2025 + y}/{26 + y}" for y in range(common)]
+        yearly = ["primary_care_share", "left_shift", "underlying_deficit"]
+        assert list(table["measure"]) == [m for m in yearly for _ in years]
+        assert list(table["detail"]) == years * len(yearly)
+        assert "real_growth" in warning and "unmet_need" in warning
         assert (table["n"] == 20).all()
         assert at.get("vega_lite_chart")
 
@@ -590,7 +608,7 @@ def test_pinned_a_too_big_to_rerun_is_refused_in_one_line() -> None:
     )
     assert message.endswith("run bigger batches with python -m sim run")
     assert not at.dataframe
-    assert len(at.metric) == 6  # B's own results stay
+    assert len(at.metric) == len(HEADLINES)  # B's own results stay
 
 
 def test_pin_takes_the_settings_changed_in_the_same_rerun() -> None:
@@ -619,7 +637,7 @@ def test_a_file_too_big_for_the_app_runs_lowered_without_its_own_run() -> None:
     assert current(at).replications == 20
     (warning,) = [w.value for w in at.warning]
     assert "No change from the file is shown" in warning and "1,000,000" in warning
-    assert len(at.metric) == 6 and all(not m.delta for m in at.metric)
+    assert len(at.metric) == len(HEADLINES) and all(not m.delta for m in at.metric)
 
 
 def test_headline_compares_the_same_year_after_a_horizon_change() -> None:
@@ -631,7 +649,8 @@ def test_headline_compares_the_same_year_after_a_horizon_change() -> None:
     rows = summarise(run(current(at)))
     share = [r for r in rows if r.measure == "primary_care_share"][-1]
     assert share.detail == "2027/28"
-    m = metric(at, "Primary-care share of budgets, 2027/28")
+    assert "In 2027/28, the final year" in captions(at)
+    m = metric(at, "Primary-care share of budgets")
     assert m.value == display.value(share.mean, "fraction")
     assert m.delta == display.delta(share.mean - ref["2027/28"].mean, "fraction")
     assert re.fullmatch(r"[+-]\d+\.\d\d pts", m.delta)
@@ -642,10 +661,11 @@ def test_headline_compares_the_same_year_after_a_horizon_change() -> None:
     # A year the file does not have: no change shown.
     at.slider(key=key(at, "horizon_years")).set_value(7).run()
     ok(at)
-    assert not metric(at, "Primary-care share of budgets, 2031/32").delta
+    assert "In 2031/32, the final year" in captions(at)
+    assert not metric(at, "Primary-care share of budgets").delta
     # The same horizon: every headline has its change.
     at.slider(key=key(at, "horizon_years")).set_value(5).run()
-    at.slider(key=key(at, "elasticity")).set_value(0.6).run()
+    at.slider(key=key(at, "ae_per_appointment")).set_value(0.06).run()
     ok(at)
     assert all(m.delta for m in at.metric)
 
@@ -676,14 +696,14 @@ def test_a_failing_view_is_one_line_and_keeps_the_page(monkeypatch: pytest.Monke
     at = start(reps=20, view="Decision log")
     assert not at.exception
     assert errors(at) == ["baseline_edited: Decision log failed: RuntimeError: cannot explain"]
-    assert len(at.metric) == 6
+    assert len(at.metric) == len(HEADLINES)
 
 
 def test_reset_clears_a_bad_upload_error() -> None:
     at = start(reps=20)
     upload(at, "bad.toml", BAD_UPLOADS["schema"])
     assert errors(at)
-    at.slider(key=key(at, "elasticity")).set_value(0.6).run()
+    at.slider(key=key(at, "ae_per_appointment")).set_value(0.06).run()
     assert errors(at)  # still there: the upload is still refused
     at.button(key="reset").click().run()
     ok(at)
@@ -704,7 +724,7 @@ def test_downloaded_scenario_through_the_cli_gives_the_apps_measures(tmp_path: P
     at = start(reps=30)
     at.slider(key=key(at, "seats_primary_care")).set_value(3).run()
     at.toggle(key=key(at, "fence3_on")).set_value(True)
-    at.slider(key=key(at, "elasticity")).set_value(0.45).run()
+    at.slider(key=key(at, "ae_per_appointment")).set_value(0.045).run()
     ok(at)
     app_scenario = current(at)
     text: str = at.session_state["scenario_toml"]
@@ -714,7 +734,7 @@ def test_downloaded_scenario_through_the_cli_gives_the_apps_measures(tmp_path: P
         text.encode(), "application/toml", f"{app_scenario.name}.toml"
     )
     assert tomllib.loads(text) == scenario_document(app_scenario)
-    assert "#   spill_over.elasticity: 0.3 -> 0.45" in text
+    assert "#   spill_over.ae_per_appointment: 0.033 -> 0.045" in text
     path = tmp_path / f"{app_scenario.name}.toml"
     path.write_text(text)
     out = tmp_path / "out"
@@ -728,3 +748,114 @@ def test_downloaded_scenario_through_the_cli_gives_the_apps_measures(tmp_path: P
     deficit = next(r for r in summarise(run(app_scenario)) if r.measure == "system_deficit")
     assert metric(at, "System deficit").value == display.value(deficit.mean, "£m")
     assert any(line.startswith("system_deficit,") for line in summary)
+
+
+def warnings(at: AppTest) -> list[str]:
+    """Warning boxes as plain lines (the app escapes Markdown and breaks lines)."""
+    return [
+        line
+        for w in at.warning
+        for line in re.sub(r"\\(.)", r"\1", w.value).replace("  \n", "\n").splitlines()
+    ]
+
+
+def test_implausible_settings_warn_as_the_cli_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at = start(reps=20)
+    assert not at.warning, "the baseline is plausible"
+    # The allocation growth slider goes down to the format's -50% a year: below -10% is
+    # possible but implausible, so the app warns, and still runs.
+    at.slider(key=key(at, "growth_rate")).set_value(-0.15).run()
+    ok(at)
+    assert at.slider(key=key(at, "growth_rate")).value == -0.15
+    source = "scenarios/baseline.toml with the app's settings"
+    assert warnings(at) == [
+        f"{source}: warning: allocation.growth_rate: allocation growth of -15% a year has no "
+        "precedent (settlements have not fallen below -10%); results compound over 5 years"
+    ]
+    assert len(at.metric) == len(HEADLINES)
+    assert current(at).allocation.growth_rate == -0.15
+    # The CLI gives the same warning for the downloaded file, on stderr, and exits 0.
+    path = tmp_path / "falling.toml"
+    path.write_text(at.session_state["scenario_toml"])
+    capsys.readouterr()
+    assert cli_main(["validate", str(path)]) == 0
+    cli = capsys.readouterr().err.splitlines()
+    assert [line.split(": warning: ", 1)[1] for line in cli] == [
+        line.split(": warning: ", 1)[1] for line in warnings(at)
+    ]
+    # Back to a plausible growth: no warning.
+    at.slider(key=key(at, "growth_rate")).set_value(0.02).run()
+    ok(at)
+    assert not at.warning
+
+
+def test_a_file_beyond_the_documented_spill_over_range_warns_and_keeps_its_value() -> None:
+    at = start(reps=20)
+    ae = at.slider(key=key(at, "ae_per_appointment"))
+    assert (ae.min, ae.max) == (0.0, 0.1), "the range the studies support"
+    doc = scenario_document(load_scenario(LIBRARY / "baseline.toml"))
+    doc["spill_over"]["ae_per_appointment"] = 0.25
+    doc["replications"] = 20
+    upload(at, "steep.toml", tomli_w.dumps(doc).encode())
+    ok(at)
+    ae = at.slider(key=key(at, "ae_per_appointment"))
+    assert (ae.value, ae.max) == (0.25, 0.25), "the slider reaches the file's value"
+    assert current(at).spill_over.ae_per_appointment == 0.25
+    assert warnings(at) == [
+        "steep.toml (upload) with the app's settings: warning: spill_over.ae_per_appointment: "
+        "0.25 is above the top of the range the studies support (0.1)"
+    ]
+    # The implied hospital cost per pound of unmet need, at the file's unit costs.
+    pounds = current(at).spill_over.pounds_per_pound
+    assert any(f"£{pounds:.2f}" in c.value for c in at.sidebar.caption)
+    at.slider(key=key(at, "ae_per_appointment")).set_value(0.05).run()
+    ok(at)
+    assert at.slider(key=key(at, "ae_per_appointment")).value == 0.05
+    assert not at.warning
+
+
+def test_the_headline_shows_every_capped_sectors_displacement(baseline: Scenario) -> None:
+    at = start(reps=20)
+    ok(at)
+    scenario = current(at)
+    rows = summarise(run(scenario))
+    table = sector_table(at)
+    assert table["Sector"] == [s.name for s in scenario.sectors]
+    columns = {
+        "real_growth": "Real growth of spending a year",
+        "moved_out": "Money moved out in-year",
+        "unmet_need": "Need left unmet",
+    }
+    for measure, label in columns.items():
+        found = {r.detail: r for r in rows if r.measure == measure}
+        for sector, cell in zip(table["Sector"], table[label], strict=True):
+            if sector in found:
+                assert cell == display.value(found[sector].mean, found[sector].unit), sector
+            else:  # demand-led: nothing moved out or left unmet
+                assert cell == "—", (measure, sector)
+    capped = [s.name for s in scenario.sectors if s.spending == "capped"]
+    assert [
+        s for s, c in zip(table["Sector"], table["Need left unmet"], strict=True) if c != "—"
+    ] == capped
+    # Left shift, underlying deficit (final year) and deficit repaid are metrics.
+    left = [r for r in rows if r.measure == "left_shift"][-1]
+    assert metric(at, "Share of spending outside hospitals").value == display.value(
+        left.mean, "fraction"
+    )
+    under = [r for r in rows if r.measure == "underlying_deficit"][-1]
+    assert metric(at, "Underlying deficit").value == display.value(under.mean, "£m")
+    repaid = next(r for r in rows if r.measure == "deficit_repaid")
+    assert metric(at, "Deficit repaid").value == display.value(repaid.mean, "£m")
+    # A change: each sector's cell gives its change from the file's own result.
+    at.slider(key=key(at, "seats_primary_care")).set_value(4).run()
+    ok(at)
+    table = sector_table(at)
+    new = {r.detail: r for r in summarise(run(current(at))) if r.measure == "unmet_need"}
+    old = {r.detail: r for r in rows if r.measure == "unmet_need"}
+    gp = table["Sector"].index("general practice")
+    want = display.value(new["general practice"].mean, "£m")
+    change = display.delta(new["general practice"].mean - old["general practice"].mean, "£m")
+    assert table["Need left unmet"][gp] == f"{want} ({change})"
+    assert any("in brackets, the change from the file's own result" in c for c in captions(at))

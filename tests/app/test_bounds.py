@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from streamlit.testing.v1 import AppTest
 
 from sim.app.bounds import bounds, float_bounds, int_bounds
-from sim.app.controls import SEATS_SHOWN, seat_range
+from sim.app.controls import SEATS_SHOWN, seat_range, spill_range
+from sim.scenario.finance import Recovery, SpillOver
 from sim.scenario.format import (
     MAX_MEMBERS,
     Allocation,
@@ -20,8 +21,8 @@ from sim.scenario.format import (
     Pressure,
     RingFence,
     Scenario,
-    SpillOver,
 )
+from sim.scenario.plausibility import MAX_AE_PER_APPOINTMENT
 from tests.paths import ROOT
 
 
@@ -33,7 +34,8 @@ def test_bounds_of_known_fields() -> None:
     assert bounds(Board, "quorum") == (0.0, 1.0)
     assert bounds(Allocation, "growth_rate") == (-0.5, 0.5)
     assert bounds(Pressure, "intensity") == (0.0, 10.0)
-    assert int_bounds(SpillOver, "lag_months") == (1, 24)
+    assert int_bounds(Recovery, "from_month") == (1, 12)
+    assert bounds(SpillOver, "ae_per_appointment") == (0.0, 1.0)
     # Inside an optional or a union (a number, "overall" or None).
     assert bounds(RingFence, "min_share") == (0.0, 1.0)
     assert bounds(RingFence, "growth") == (-0.5, 0.5)
@@ -65,6 +67,17 @@ def test_seat_sliders_are_narrower_than_the_format_and_clipped_to_it() -> None:
     assert seat_range("chair", 1) == (0, 1)
 
 
+def test_the_ae_slider_shows_the_documented_range_or_the_files_value() -> None:
+    # The studies support 0 to 0.1 extra A&E visits per unmet appointment (the limit above
+    # which the plausibility check warns); the format allows up to 1.
+    low, high = bounds(SpillOver, "ae_per_appointment")
+    assert MAX_AE_PER_APPOINTMENT == 0.1 < high
+    assert spill_range(0.033) == (low, MAX_AE_PER_APPOINTMENT)
+    assert spill_range(0.0) == (low, MAX_AE_PER_APPOINTMENT)
+    assert spill_range(0.25) == (low, 0.25)  # a file beyond it: the slider reaches it
+    assert spill_range(5.0) == (low, high)  # never beyond the format's bound
+
+
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """The app on the baseline (see tests/app/test_app.py for why ``__main__`` is restored)."""
@@ -87,7 +100,6 @@ SCHEMA_RANGES: list[tuple[str, str, type[BaseModel], str]] = [
     ("slider", "growth_rate", Allocation, "growth_rate"),
     ("slider", "intensity", Pressure, "intensity"),
     ("slider", "shock_frequency", Pressure, "shock_frequency"),
-    ("slider", "elasticity", SpillOver, "elasticity"),
     ("slider", "horizon_years", Scenario, "horizon_years"),
     ("number_input", "replications", Scenario, "replications"),
 ]
@@ -101,3 +113,5 @@ def test_the_apps_controls_use_the_format_bounds(app: AppTest) -> None:
         assert (widget.min, widget.max) == bounds(model, field), name
     seats = app.slider(key=f"seats_primary_care.{gen}")
     assert (seats.min, seats.max) == (0, SEATS_SHOWN)
+    ae = app.slider(key=f"ae_per_appointment.{gen}")
+    assert (ae.min, ae.max) == spill_range(ae.value) == (0.0, MAX_AE_PER_APPOINTMENT)

@@ -71,7 +71,8 @@ def test_settings_of_reads_every_control_from_the_file(baseline: Scenario) -> No
         "other": 0,
     }
     assert (s.rule, s.quorum, s.casting_vote) == ("consensus_then_majority", 0.5, True)
-    assert (s.intensity, s.shock_frequency, s.elasticity, s.growth_rate) == (1.0, 1.0, 0.3, 0.038)
+    assert (s.intensity, s.shock_frequency, s.growth_rate) == (1.0, 1.0, 0.03)
+    assert s.ae_per_appointment == 0.033
     assert (s.horizon_years, s.replications, s.seed) == (5, 200, 20250401)
     # The file's two MHIS rules (on), then the two primary-care rules it lacks (off).
     choices = fence_choices(baseline)
@@ -152,7 +153,7 @@ def test_every_control_reaches_its_field(baseline: Scenario) -> None:
         casting_vote=False,
         intensity=1.5,
         shock_frequency=2.0,
-        elasticity=0.5,
+        ae_per_appointment=0.05,
         growth_rate=0.05,
         horizon_years=3,
         replications=50,
@@ -163,7 +164,9 @@ def test_every_control_reaches_its_field(baseline: Scenario) -> None:
     assert sc.board.rule == "two_thirds" and sc.board.quorum == 0.6
     assert sc.board.casting_vote is False
     assert sc.pressure.intensity == 1.5 and sc.pressure.shock_frequency == 2.0
-    assert sc.spill_over.elasticity == 0.5 and sc.allocation.growth_rate == 0.05
+    assert sc.spill_over.ae_per_appointment == 0.05 and sc.allocation.growth_rate == 0.05
+    # The rest of the spill-over table is the file's.
+    assert sc.spill_over.model_copy(update={"ae_per_appointment": 0.033}) == baseline.spill_over
     assert (sc.horizon_years, sc.replications, sc.seed) == (3, 50, 7)
     assert [rf.name for rf in sc.ring_fences] == [
         "Mental Health Investment Standard",
@@ -178,7 +181,9 @@ def test_slider_floats_are_tidied_but_file_values_kept(baseline: Scenario) -> No
     s = settings_of(baseline)
     sc = apply_settings(baseline, replace(s, quorum=0.35000000000000003), "app")
     assert sc.board.quorum == 0.35
-    assert apply_settings(baseline, replace(s, growth_rate=0.038), "app") == baseline
+    assert apply_settings(baseline, replace(s, growth_rate=0.03), "app") == baseline
+    sc = apply_settings(baseline, replace(s, ae_per_appointment=0.035000000000000003), "app")
+    assert sc.spill_over.ae_per_appointment == 0.035
 
 
 def test_errors_are_the_validators_one_line_messages(baseline: Scenario) -> None:
@@ -206,7 +211,7 @@ def test_infeasible_ring_fences_are_named(baseline: Scenario) -> None:
         apply_settings(baseline, replace(bad, horizon_years=20), "app")
     assert str(err.value) == (
         "app: ring_fences: rules 'Mental Health Investment Standard', 'Primary care minimum "
-        "share' cannot all hold in 2039/40 (their minimum budgets exceed the money available)"
+        "share' cannot all hold in 2037/38 (their minimum budgets exceed the money available)"
     )
     with pytest.raises(ScenarioError) as err:  # an expiry beyond the horizon
         apply_settings(baseline, with_fence(s, 1, until="2031-03"), "app")
