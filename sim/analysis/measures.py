@@ -191,6 +191,15 @@ MEASURES: tuple[MeasureInfo, ...] = (
         "across places. Only with more than one place.",
     ),
     MeasureInfo(
+        "plans_by_consensus",
+        "Plans agreed by consensus",
+        "times",
+        "count",
+        "neither",
+        "Annual plans (from the second year) the board agreed by consensus rather than by "
+        "vote.",
+    ),
+    MeasureInfo(
         "extraordinary_meetings",
         "Extraordinary board meetings",
         "meetings",
@@ -296,6 +305,8 @@ def headline_measures(res: Results) -> list[Measure]:
     out.append(_measure("deficit_repaid", "cumulative", pence_to_pounds_m(repaid)))
     agreed = res.plan_agreed[:, 1:].mean(axis=1) if years > 1 else np.ones(res.n)
     out.append(_measure("plan_agreement", "mean over plans", agreed))
+    consensus = res.plan_consensus.sum(axis=1).astype(np.float64)
+    out.append(_measure("plans_by_consensus", "count", consensus))
     if len(res.place_names) > 1:
         out += _fairness(res)
     extraordinary = res.extraordinary_meetings.astype(np.float64)

@@ -253,6 +253,9 @@ class Results:
     #: How far each year's plan moved towards the board's compromise (1 = all the way the
     #: pace allows, 0 = gridlock: the status quo), shape (R, Y); year 0 is 1.
     plan_agreed: Floats = field(default_factory=lambda: np.ones((0, 0)))
+    #: Whether each year's plan was agreed by consensus (not by vote), shape (R, Y); the
+    #: first year's plan is the scenario's own (False).
+    plan_consensus: Bools = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     #: Each year's ``committed`` and ``slippage`` lines (funded first; never moved in-year),
     #: pence, shape (R, Y, P, S).
     lines: dict[str, Pence] = field(default_factory=dict)
@@ -381,5 +384,6 @@ class Results:
             journals=[seg for p in parts for seg in p.journals],
             finance={k: cat([p.finance[k] for p in parts]) for k in first.finance},
             plan_agreed=cat([p.plan_agreed for p in parts]),
+            plan_consensus=cat([p.plan_consensus for p in parts]),
             lines={k: cat([p.lines[k] for p in parts]) for k in first.lines},
         )

@@ -124,7 +124,7 @@ class Engine:
         self.year_lines = {
             k: np.zeros((r, y, p, s), dtype=np.int64) for k in ("committed", "slippage")
         }
-        self.plan_consensus: list[tuple[int, bool]] = []
+        self.plan_consensus = np.zeros((r, y), dtype=bool)
         self.repay_due = np.zeros((r, y + REPAYMENT_TAIL), dtype=np.int64)
         self.penalty_due = np.zeros((r, y + REPAYMENT_TAIL), dtype=np.int64)
         self.bindings = np.zeros((r, n), dtype=np.int64)
@@ -253,7 +253,7 @@ class Engine:
                 pl.consensus_tolerance,
             )
             self.plan_agreed[:, y] = decision.agreed
-            self.plan_consensus.append((month, decision.consensus))
+            self.plan_consensus[:, y] = decision.consensus
             proposal = moved_plan(round_, totals, shares, pl.pace, decision.agreed)
             floor = round_.lines.floor
             self.lines = round_.lines
@@ -393,5 +393,6 @@ class Engine:
             plan_compromise=self.plan_shares,
             finance={**self.finance, "paused": self.year_paused},
             plan_agreed=self.plan_agreed,
+            plan_consensus=self.plan_consensus,
             lines=self.year_lines,
         )

@@ -8,9 +8,9 @@ The compromise is the Shapley-Shubik-weighted average of the seated members' ide
 every seat moves it: one more GP seat shifts it towards general practice. Only the
 discretionary lines can follow it (committed and slippage lines are fixed).
 
-The board agrees by consensus when every seated voting member's ideal is within the
-consensus tolerance (total variation) of the compromise. Otherwise the voting rule decides
-how far the plan moves towards the compromise (:func:`plan_decision`).
+The board agrees by consensus when no two seated voting members' ideals are further apart
+than the consensus tolerance (total variation). Otherwise the voting rule decides how far
+the plan moves towards the compromise (:func:`plan_decision`).
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def plan_decision(
     status_quo: Floats,
     tolerance: float,
 ) -> PlanDecision:
-    """Consensus if every seated voter's ideal is near the compromise; otherwise a vote.
+    """Consensus if the seated voters' ideals are close together; otherwise a vote.
 
     Boards that seek consensus first (``consensus_then_majority``, ``unanimity``) agree the
     whole move when positions are close; ``simple_majority`` and ``two_thirds`` always vote.
@@ -118,7 +118,11 @@ def plan_decision(
     ones = np.ones(r)
     if not voters.any():
         return PlanDecision(ones, True, np.full(r, -1, dtype=np.int64))
-    spread = 0.5 * np.abs(ideals[voters] - target[None, :]).sum(axis=1)
+    # Positions are "too far apart" when two voting members' ideals differ by more than the
+    # tolerance (total variation): a property of who sits on the board, not of how many
+    # seats each constituency holds.
+    held = ideals[voters]
+    spread = 0.5 * np.abs(held[:, None, :] - held[None, :, :]).sum(axis=2)
     seeks_consensus = board.rule in ("consensus_then_majority", "unanimity")
     if seeks_consensus and spread.max() <= tolerance + 1e-12:
         return PlanDecision(ones, True, np.full(r, -1, dtype=np.int64))

@@ -67,10 +67,10 @@ class Planning(Strict):
         "and the board's agreed division that each plan closes.",
     )
     consensus_tolerance: Fraction = Field(
-        0.05,
-        description="Largest distance (total variation) between a member's ideal division of "
-        "discretionary money and the compromise at which the board agrees the plan by "
-        "consensus; beyond it the voting rule decides how far the plan moves.",
+        0.15,
+        description="Largest distance (total variation) between two voting members' ideal "
+        "divisions of the money at which the board agrees the plan by consensus; beyond it "
+        "the voting rule decides how far the plan moves.",
     )
 
 
