@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from sim.scenario.format import Scenario
 
 Floats = npt.NDArray[np.float64]
+#: Widest detail in the terminal table: a sector's name (``pharmacy, dental and optometry``)
+#: whole, since several rows of a measure differ only by it; longer ones end in ``…``.
+DETAIL_WIDTH = 30
 
 
 class NotPaired(ValueError):
@@ -138,7 +141,7 @@ def format_comparison(
         cells.append(
             [
                 r.measure,
-                r.detail[:20],
+                short_detail(r.detail),
                 display.plain(r.mean_a, r.unit),
                 display.plain(r.mean_b, r.unit),
                 display.plain(r.difference, r.unit),
@@ -162,6 +165,13 @@ def format_comparison(
             f"Replications needed for the requested half-width of {r.measure} ({r.detail}): {r.replications_needed:,}"
         )
     return "\n".join(lines)
+
+
+def short_detail(detail: str) -> str:
+    """A detail cut to :data:`DETAIL_WIDTH` characters, ending in ``…`` if it was cut."""
+    if len(detail) <= DETAIL_WIDTH:
+        return detail
+    return detail[: DETAIL_WIDTH - 1].rstrip() + "…"
 
 
 def _by_key(table: pa.Table) -> dict[tuple[str, str], tuple[npt.NDArray[np.int64], Floats, str]]:

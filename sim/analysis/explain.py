@@ -53,16 +53,22 @@ def explain(
     first = rows[0]
     month = int(first["month"])
     kind = "extraordinary meeting" if first["extraordinary"] else "scheduled meeting"
-    rule = scenario.board.rule.replace("_", " ")
+    rule = (
+        "recovery plan"
+        if scenario.recovery.model == "recovery_plan"
+        else scenario.board.rule.replace("_", " ")
+    )
     lines = [
         f"Replication {replication}, meeting {meeting}: {kind} in {cal.label(month)} ({rule})."
     ]
+    recovery = scenario.recovery.model == "recovery_plan"
+    marker = "recovery plan: pause approved" if recovery else "board meeting"
     moves = transfers.filter(
         pc.and_(
             pc.and_(
                 pc.equal(transfers["replication"], replication), pc.equal(transfers["month"], month)
             ),
-            pc.match_substring(pc.cast(transfers["reason"], pa.string()), "board meeting"),
+            pc.match_substring(pc.cast(transfers["reason"], pa.string()), marker),
         )
     ).to_pylist()
     flows: dict[tuple[str, str], int] = defaultdict(int)
@@ -71,14 +77,39 @@ def explain(
     for row in rows:
         place = row["place"]
         proposal, agreed, moved = row["proposal_pence"], row["agreed_pence"], row["moved_pence"]
-        head = f"{place}: m" if len(scenario.places) > 1 else "M"
+        head = f"{place}: " if len(scenario.places) > 1 else ""
         before = row["support_before_pence"]
-        lines.append(
-            f"{head}oved {_m(moved)} to secondary care. Proposal: the underlying forecast "
-            f"overspend, {_m(proposal)}; the board agreed {row['cover']:.0%} of it, {_m(agreed)} "
-            f"of support this year ({_m(before)} had already been given this year)."
-        )
         here = {k: v for k, v in flows.items() if k[0].split(":")[1:2] == [place]}
+        if recovery and proposal == 0:
+            lines.append(
+                f"{head}No recovery action was needed beyond the director of finance's "
+                f"delegated pauses ({_m(before)} paused so far this year)."
+            )
+            continue
+        if recovery:
+            lines.append(
+                f"{head}The board approved a recovery plan pausing {_m(moved)} of "
+                f"discretionary spending, non-recurrently, to the reserve. It was asked to find "
+                f"{_m(proposal)} beyond the director of finance's delegated pauses "
+                f"({_m(before)} had already been paused this year)."
+            )
+            if here:
+                detail = ", ".join(
+                    f"{_m(v)} from {src.split(':')[2]}"
+                    for (src, _), v in sorted(here.items(), key=lambda kv: -kv[1])
+                )
+                lines.append(f"  Pauses: {detail}.")
+            if not row["quorate"]:
+                lines.append("  The meeting was not quorate: nothing was approved.")
+            else:
+                lines.append("  Approved by consensus (a recovery plan is not put to a vote).")
+            continue
+        lines.append(
+            f"{head}{'m' if head else 'M'}oved {_m(moved)} to secondary care. Proposal: the "
+            f"underlying forecast overspend, {_m(proposal)}; the board agreed "
+            f"{row['cover']:.0%} of it, {_m(agreed)} of support this year ({_m(before)} had "
+            "already been given this year)."
+        )
         if here:
             detail = ", ".join(
                 f"{_m(v)} from {src.split(':')[2]} to {dst.split(':')[2]}"
@@ -108,7 +139,7 @@ def explain(
         (f"{place} committee: ", [j for j in range(board.size) if board.places[j] == place])
         for place in sorted(delegated)
     ]
-    for label, members in groups:
+    for label, members in groups if not recovery else []:
         positions: dict[tuple[str, float], int] = defaultdict(int)
         for j in members:
             if board.names[j] in present and board.voting[j]:

@@ -7,21 +7,65 @@ themselves are pure functions in :mod:`sim.model.recovery` and :mod:`sim.model.t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.engine.results import PAUSE_REASONS, MeetingTable
 from sim.model import ledger as accounts
+from sim.model.board import CompiledBoard
 from sim.model.delegation import pooled_consent
+from sim.model.ledger import Ledger
+from sim.model.planning import Lines
 from sim.model.recovery import forecast_deficit, pause_capacity, pauses
-from sim.model.ring_fence import transfer_capacity
+from sim.model.ring_fence import Rule, transfer_capacity
+from sim.model.system import System
 from sim.model.transfer import in_year_transfer
+from sim.scenario.format import Scenario
 from sim.units.money import Pence, split
 
-if TYPE_CHECKING:
-    from sim.engine.simulation import Engine
+
+class Engine(Protocol):
+    """The engine state the in-year models read and change (:class:`sim.engine.simulation.Engine`)."""
+
+    scenario: Scenario
+    system: System
+    board: CompiledBoard
+    ledger: Ledger
+    rules: list[Rule]
+    active: list[bool]
+    replications: npt.NDArray[np.int64]
+    shape: tuple[int, int, int]
+    budget_acc: npt.NDArray[np.int64]
+    seated: npt.NDArray[np.bool_]
+    attendance: npt.NDArray[np.bool_] | None
+    committees: dict[int, npt.NDArray[np.int64]]
+    council: dict[int, npt.NDArray[np.int64]]
+    pooled: Pence
+    allocation: Pence
+    totals: Pence
+    plan: Pence
+    budget: Pence
+    lines: Lines
+    moved_out: Pence
+    paused: Pence
+    recurrent_net: Pence
+    slipped: Pence
+    slip_month: Pence
+    director_paused: Pence
+    pausable: npt.NDArray[np.bool_]
+    pause_rank: npt.NDArray[np.int64]
+    bindings: npt.NDArray[np.int64]
+    extraordinary: npt.NDArray[np.int64]
+    year_in: Pence
+    year_out: Pence
+    year_paused: Pence
+    meetings: list[MeetingTable]
+
+    def need_now(self, m: int) -> Pence: ...
+
+    def pooled_hold(self, months_left: int) -> Pence: ...
 
 Bools = npt.NDArray[np.bool_]
 Rows = slice | npt.NDArray[np.int64]
@@ -121,14 +165,21 @@ class RecoveryPlan:
         rows = np.flatnonzero(held)
         n = rows.size
         pick = _pick(rows, r)
-        pending = self.pending[pick]
+        seated = e.seated[None, :]
+        present = (
+            e.board.attendance(e.attendance[pick, m]) & seated
+            if e.attendance is not None
+            else np.repeat(seated, n, axis=0)
+        )
+        # Only a quorate board can approve pauses beyond the director's delegated limit.
+        quorate = e.board.decide(present, e.seated).quorate
+        pending = np.where(quorate, self.pending[pick], 0)
         before = e.paused[pick].sum(axis=2)
         done = self._pause(m, rows, pending, BY_BOARD)
         self.pending[pick] -= done
         moved = e.paused[pick].sum(axis=2) - before
         if extraordinary:
             e.extraordinary[rows] += 1
-        present = np.repeat(e.seated[None, :], n, axis=0)
         weights = np.maximum(moved, 0).astype(np.float64) + 1e-9
         proposal = split(pending, weights)
         # The board approves a recovery plan by consensus (guidance: consensus first); no
@@ -142,8 +193,8 @@ class RecoveryPlan:
                 cover=np.where(proposal > 0, moved / np.maximum(proposal, 1), 1.0),
                 support_before=before,
                 pivot=np.full((n, p), -1, dtype=np.int64),
-                quorate=np.ones((n, p), dtype=bool),
-                consensus=np.ones((n, p), dtype=bool),
+                quorate=np.repeat(quorate[:, None], p, axis=1),
+                consensus=np.repeat(quorate[:, None], p, axis=1),
                 present=present,
                 consent=np.zeros((n, p), dtype=bool),
                 pooled_held=np.zeros((n, p), dtype=bool),

@@ -257,7 +257,8 @@ class Engine:
             proposal = moved_plan(round_, totals, shares, pl.pace, decision.agreed)
             floor = round_.lines.floor
             self.lines = round_.lines
-        plan = annual_plan(self.rules, self.active, proposal, totals, self.history, floor)
+        gross = split(self.allocation, weights)
+        plan = annual_plan(self.rules, self.active, proposal, totals, self.history, floor, gross)
         if floor is None:
             self.lines = first_lines(plan.budgets, sys_)
         led.transfer(
@@ -289,7 +290,7 @@ class Engine:
             arr[:] = 0
         base = self.history.base_plan if self.history.base_plan is not None else plan.budgets
         self.history = PlanHistory(
-            plan.budgets, totals, base, (1.0 + sc.allocation.inflation) ** (y + 1)
+            plan.budgets, gross, base, (1.0 + sc.allocation.inflation) ** (y + 1)
         )
         self._checked(month, "year start")
 

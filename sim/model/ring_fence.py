@@ -80,7 +80,8 @@ def compile_rules(scenario: Scenario, system: System) -> list[Rule]:
 
 @dataclass(frozen=True)
 class PlanHistory:
-    """What plan-time rules compare against: last year's plan and total, and the first plan."""
+    """What plan-time rules compare against: last year's plan and each place's share of
+    last year's allocation (``prev_total``), and the first plan."""
 
     prev_plan: Pence | None
     prev_total: Pence | None
@@ -102,7 +103,9 @@ class AnnualPlan:
     rule_lower: Pence
 
 
-def _rule_lower(rule: Rule, proposal: Floats, total: Pence, hist: PlanHistory) -> Pence | None:
+def _rule_lower(
+    rule: Rule, proposal: Floats, total: Pence, hist: PlanHistory, gross: Pence
+) -> Pence | None:
     """A plan-time rule's lower bound on each budget in scope, pence, shape (R, P, S)."""
     scope = rule.scope[None, :, :]
     if rule.rule in SHARE_RULES and rule.min_share is not None:
@@ -111,7 +114,9 @@ def _rule_lower(rule: Rule, proposal: Floats, total: Pence, hist: PlanHistory) -
         return np.where(scope, split(group_min, weights), 0)
     if rule.rule == "min_growth" and hist.prev_plan is not None and hist.prev_total is not None:
         if rule.overall_growth:
-            factor = total.astype(np.float64) / np.maximum(hist.prev_total, 1).astype(np.float64)
+            # "At least the overall growth" is the growth of the allocation (the Mental
+            # Health Investment Standard), not of what is left after repayments.
+            factor = gross.astype(np.float64) / np.maximum(hist.prev_total, 1).astype(np.float64)
             lo = np.ceil(hist.prev_plan * factor[:, :, None])
         else:
             lo = np.ceil(hist.prev_plan * (1.0 + (rule.growth or 0.0)))
@@ -129,6 +134,7 @@ def annual_plan(
     total: Pence,
     hist: PlanHistory,
     floor: Pence | None = None,
+    gross: Pence | None = None,
 ) -> AnnualPlan:
     """Divide each place's total between its sectors as close to ``proposal`` as the rules allow.
 
@@ -140,6 +146,9 @@ def annual_plan(
         hist: plans of earlier years.
         floor: committed and slippage lines, funded before any rule (their sum must not
             exceed ``total``), shape (R, P, S).
+        gross: each place's share of the allocation before repayments and the reserve,
+            (R, P), for growth rules of "overall" growth (``hist.prev_total`` is last year's);
+            ``total`` when not given.
     """
     n = len(rules)
     r, p, s = proposal.shape
@@ -149,7 +158,7 @@ def annual_plan(
     for k, rule in enumerate(rules):
         if rule.rule not in PLAN_RULES or not active[k]:
             continue
-        lk = _rule_lower(rule, proposal, total, hist)
+        lk = _rule_lower(rule, proposal, total, hist, total if gross is None else gross)
         if lk is None:
             continue
         cand = np.maximum(lo, lk)

@@ -34,7 +34,9 @@ REPORT_FILE = "report.html"
 DEFAULT_TITLE = "ICB funding simulator: batch report"
 TEMPLATE = "report.html.j2"
 #: Section ids the variants' ids must not take.
-RESERVED_IDS = frozenset({"top", "comparison", "comparison-section", "skipped"})
+RESERVED_IDS = frozenset(
+    {"top", "comparison", "comparison-money", "comparison-section", "by-sector", "skipped"}
+)
 
 
 @functools.cache

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from sim.analysis.measures import REGISTRY
+from sim.analysis.measures import MEASURES, REGISTRY
+from sim.analysis.summary import SummaryRow
 from sim.report.figures import (
     Figure,
     fan_figures,
@@ -35,15 +36,34 @@ from sim.report.text import (
 from sim.report.variant import Fans, Variant
 from sim.units import display
 
-#: Measures of the comparison table, in its column order (labels from the registry).
-HEADLINES = (
-    "primary_care_share",
-    "moved_primary_to_secondary",
-    "unmet_primary_need",
-    "spill_over_cost",
-    "acute_overspend",
-    "system_deficit",
-)
+#: Scopes of the measures with one number per variant (a yearly measure: its final year),
+#: the columns of the comparison's headline tables.
+HEADLINE_SCOPES = ("per_year", "cumulative", "end_of_horizon")
+#: Scopes of the measures with one number per sector: one comparison table each, a column
+#: per sector.
+SECTOR_SCOPES = ("per_sector", "growth")
+
+
+def headline_measures(variants: Sequence[Variant]) -> list[tuple[str, str, list[str]]]:
+    """The comparison's headline tables from the registry: its measures with one number per
+    variant that some variant has, in registry order, as (table id, title, measures), money
+    apart.
+
+    Counts (meetings, ring-fence bindings) are left out: each variant's section has them.
+    """
+    present = {r.measure for v in variants for r in v.summary}
+    chosen = [m for m in MEASURES if m.scope in HEADLINE_SCOPES and m.name in present]
+    groups = [
+        ("comparison", "Shares", [m.name for m in chosen if m.unit != "£m"]),
+        ("comparison-money", "Money (£m)", [m.name for m in chosen if m.unit == "£m"]),
+    ]
+    return [group for group in groups if group[2]]
+
+
+def sector_measures(variants: Sequence[Variant]) -> list[str]:
+    """The registry's per-sector measures that some variant has, in registry order."""
+    present = {r.measure for v in variants for r in v.summary}
+    return [m.name for m in MEASURES if m.scope in SECTOR_SCOPES and m.name in present]
 
 
 @dataclass(frozen=True)
@@ -106,6 +126,8 @@ def header(title: str, variants: Sequence[Variant], slugs: Sequence[str]) -> Hea
 
 @dataclass(frozen=True)
 class Heading:
+    """A column of a comparison table: a measure, or a sector of a per-sector measure."""
+
     measure: str
     label: str
     what: str
@@ -117,9 +139,12 @@ class Cell:
     """A comparison-table cell: the mean as shown and as a number, and its interval."""
 
     measure: str
+    #: The summary row's detail (a year, ``cumulative``, a sector), as ``data-detail``.
+    detail: str = ""
     mean: float | None = None
     shown: str = "—"
-    detail: str = ""
+    #: Shown before the interval: the year, when the variants' final years differ.
+    note: str = ""
     #: The interval as HTML that wraps only between its ends, not within them.
     ci: Markup = field(default_factory=Markup)
 
@@ -129,6 +154,14 @@ def _ends(interval: str) -> Markup:
     return Markup(" to ").join(
         Markup('<span class="nw">{}</span>').format(p) for p in interval.split(" to ")
     )
+
+
+def _cell(row: SummaryRow | None, measure: str, note: str = "", short: bool = False) -> Cell:
+    """A measure's cell (``short``: a growth rate without ``a year``, see :func:`value`)."""
+    if row is None:
+        return Cell(measure)
+    shown = value(row.mean, row.unit, short)
+    return Cell(measure, row.detail, row.mean, shown, note, _ends(ci(row, short)))
 
 
 @dataclass(frozen=True)
@@ -141,40 +174,86 @@ class CompareRow:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class CompareTable:
+    """A table of the comparison: one row per variant, one column per heading."""
+
+    id: str
+    caption: str
     headings: list[Heading]
     rows: list[CompareRow]
+    #: What the table's measure is (a per-sector table), for its caption's hover.
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    #: The headline measures, one number per variant (shares, then money).
+    tables: list[CompareTable]
+    #: The per-sector measures, one table each (a column per sector).
+    sectors: list[CompareTable]
     overlay: Figure
+
+
+def _row(v: Variant, slug: str, cells: list[Cell]) -> CompareRow:
+    return CompareRow(
+        slug, v.name, name_html(v.name), display.count(v.replications, "replication"), cells
+    )
+
+
+def headline_table(
+    variants: Sequence[Variant],
+    slugs: Sequence[str],
+    ident: str,
+    title: str,
+    measures: Sequence[str],
+) -> CompareTable:
+    """One headline table: a column per measure; a yearly measure shows its final year."""
+    headings = []
+    final_years: dict[str, set[str]] = {}
+    for measure in measures:
+        info = REGISTRY[measure]
+        words = what(measure)
+        if info.per_year:
+            years = {r.detail for v in variants if (r := v.row(measure)) is not None}
+            final_years[measure] = years
+            words = next(iter(years)) if len(years) == 1 else "final year"
+        headings.append(Heading(measure, label(measure), words, info.description))
+    rows = []
+    for v, slug in zip(variants, slugs, strict=True):
+        cells = []
+        for measure in measures:
+            row = v.row(measure)
+            several = len(final_years.get(measure, ())) > 1
+            cells.append(_cell(row, measure, row.detail if row and several else ""))
+        rows.append(_row(v, slug, cells))
+    caption = f"{title}: mean over replications (bold) and the 95% confidence interval of the mean"
+    return CompareTable(ident, caption, headings, rows)
+
+
+def sector_table(
+    variants: Sequence[Variant], slugs: Sequence[str], measure: str, index: int
+) -> CompareTable:
+    """A per-sector measure: a column per sector (of any variant), a row per variant."""
+    info = REGISTRY[measure]
+    sectors = list(dict.fromkeys(r.detail for v in variants for r in v.rows(measure)))
+    headings = [Heading(measure, s, "", info.description) for s in sectors]
+    rows = []
+    for v, slug in zip(variants, slugs, strict=True):
+        found = {r.detail: r for r in v.rows(measure)}
+        cells = [_cell(found.get(s), measure, short=True) for s in sectors]
+        rows.append(_row(v, slug, cells))
+    caption = f"{info.label} ({what(measure)}): mean over replications (bold) and the 95% CI"
+    return CompareTable(f"comparison-sector-{index}", caption, headings, rows, info.description)
 
 
 def comparison(
     variants: Sequence[Variant], slugs: Sequence[str], all_fans: list[Fans]
 ) -> Comparison:
-    """The table of headline measures and the chart of every variant's primary-care share."""
-    years = {r.detail for v in variants if (r := v.row("primary_care_share")) is not None}
-    headings = []
-    for measure in HEADLINES:
-        words = what(measure)
-        if measure == "primary_care_share":
-            words = next(iter(years)) if len(years) == 1 else "final year"
-        info = REGISTRY.get(measure)
-        headings.append(Heading(measure, label(measure), words, info.description if info else ""))
-    rows = []
-    for v, slug in zip(variants, slugs, strict=True):
-        cells = []
-        for measure in HEADLINES:
-            row = v.row(measure)
-            if row is None:
-                cells.append(Cell(measure))
-                continue
-            detail = row.detail if measure == "primary_care_share" and len(years) > 1 else ""
-            cells.append(Cell(measure, row.mean, value(row.mean, row.unit), detail, _ends(ci(row))))
-        rows.append(
-            CompareRow(
-                slug, v.name, name_html(v.name), display.count(v.replications, "replication"), cells
-            )
-        )
-    return Comparison(headings, rows, overlay_figure(variants, all_fans))
+    """The tables of headline and per-sector measures, and every variant's primary-care
+    share on one chart."""
+    tables = [headline_table(variants, slugs, *group) for group in headline_measures(variants)]
+    sectors = [sector_table(variants, slugs, m, i) for i, m in enumerate(sector_measures(variants))]
+    return Comparison(tables, sectors, overlay_figure(variants, all_fans))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from sim.units.calendar import Calendar
 #: The unit of a measure in the comparison table's headings.
 UNIT_WORDS = {
     "fraction": "share",
-    "fraction a year": "growth a year",
+    display.RATE: "%",
     "£m": "£m",
     "times": "times",
     "meetings": "meetings",
@@ -42,19 +42,26 @@ def what(measure: str) -> str:
     info = REGISTRY.get(measure)
     if info is None:
         return ""
-    return f"{UNIT_WORDS.get(info.unit, info.unit)}, {SCOPE_LABELS[info.scope]}"
+    join = " " if info.unit == display.RATE else ", "  # "% a year, first to last year"
+    return f"{UNIT_WORDS.get(info.unit, info.unit)}{join}{SCOPE_LABELS[info.scope]}"
 
 
-def value(x: float, unit: str) -> str:
-    """A measure's value as shown: ``12.32%``, ``£162.6m``, ``3.0`` (:func:`display.value`)."""
+def value(x: float, unit: str, short: bool = False) -> str:
+    """A measure's value as shown: ``12.32%``, ``£162.6m``, ``3.0`` (:func:`display.value`).
+
+    ``short``: a growth rate without its ``a year`` (``-0.32%``), for a table whose caption
+    says it is a year.
+    """
+    if short and unit == display.RATE:
+        return display.percent(x, 2)
     return display.value(x, unit)
 
 
-def ci(row: SummaryRow) -> str:
-    """The 95% confidence interval of the mean, ``low to high``."""
+def ci(row: SummaryRow, short: bool = False) -> str:
+    """The 95% confidence interval of the mean, ``low to high`` (``short``: as :func:`value`)."""
     if row.n < 2 or not (math.isfinite(row.ci95_low) and math.isfinite(row.ci95_high)):
         return "n/a (1 replication)" if row.n < 2 else "n/a"
-    return f"{value(row.ci95_low, row.unit)} to {value(row.ci95_high, row.unit)}"
+    return f"{value(row.ci95_low, row.unit, short)} to {value(row.ci95_high, row.unit, short)}"
 
 
 def spread(row: SummaryRow) -> str:

@@ -80,9 +80,13 @@ class Variant:
         return self.digest.months // 12
 
     def row(self, measure: str) -> SummaryRow | None:
-        """The last summary row of a measure (for the primary-care share: the final year)."""
+        """The last summary row of a measure (for a yearly measure: the final year)."""
         rows = [r for r in self.summary if r.measure == measure]
         return rows[-1] if rows else None
+
+    def rows(self, measure: str) -> list[SummaryRow]:
+        """Every summary row of a measure, in file order (one per year, sector or rule)."""
+        return [r for r in self.summary if r.measure == measure]
 
     def compositions(self) -> list[str]:
         """The months (``YYYY-MM``) from which each board composition sat, in order."""

@@ -346,7 +346,7 @@ def test_explain_from_a_run_directory(
     capsys.readouterr()
     assert explain(5) == 0
     text = capsys.readouterr().out
-    assert "meeting 5" in text and "Moved £" in text and "pivotal member" in text
+    assert "meeting 5" in text and "recovery plan pausing £" in text and "by consensus" in text
     decisions = pq.read_table(tmp_path / "baseline" / "decisions.parquet")
     assert {"proposal_pence", "cover", "moved_pence", "pivot", "present", "bound_rules"} <= set(
         decisions.column_names

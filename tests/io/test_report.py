@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 
 from sim import load_scenario, parse_scenario, run
+from sim.analysis.measures import MEASURES, REGISTRY
 from sim.charts.palette import MIN_TEXT_CONTRAST, NOTE, contrast_ratio
 from sim.report.page import render_report, write_report
+from sim.report.sections import HEADLINE_SCOPES, SECTOR_SCOPES
 from sim.report.variant import fans
 from sim.store.run_dir import RunDir
 from sim.store.writer import scenario_document, write_run
@@ -69,10 +71,13 @@ class _Page(HTMLParser):
     section_ids: dict[str, str] = field(default_factory=dict)
     overlay: int = 0
     links: list[str] = field(default_factory=list)
-    comparison: dict[str, dict[str, tuple[float, str]]] = field(default_factory=dict)
+    #: Variant -> (measure, detail) -> (mean, text shown) of the comparison's tables.
+    comparison: dict[str, dict[tuple[str, str], tuple[float, str]]] = field(default_factory=dict)
+    #: The comparison tables' ids, in page order.
+    tables: list[str] = field(default_factory=list)
     _variant: str | None = None
     _row: str | None = None
-    _cell: tuple[str, float] | None = None
+    _cell: tuple[str, str, float] | None = None
     _in_mean: bool = False
     _in_table: bool = False
 
@@ -92,13 +97,14 @@ class _Page(HTMLParser):
                 self.overlay += 1
             elif self._variant is not None:
                 self.sections[self._variant].append(a["data-chart"])
-        if tag == "table" and a.get("id") == "comparison":
+        if tag == "table" and a.get("class") == "compare":
             self._in_table = True
+            self.tables.append(a["id"])
         if self._in_table and tag == "tr" and "data-variant" in a:
             self._row = a["data-variant"]
-            self.comparison[self._row] = {}
+            self.comparison.setdefault(self._row, {})
         if self._in_table and tag == "td" and "data-mean" in a:
-            self._cell = (a["data-measure"], float(a["data-mean"]))
+            self._cell = (a["data-measure"], a["data-detail"], float(a["data-mean"]))
         if self._cell is not None and tag == "span" and a.get("class") == "mean":
             self._in_mean = True
 
@@ -114,8 +120,8 @@ class _Page(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self._in_mean and self._cell is not None and self._row is not None:
-            measure, mean = self._cell
-            self.comparison[self._row][measure] = (mean, data)
+            measure, detail, mean = self._cell
+            self.comparison[self._row][(measure, detail)] = (mean, data)
 
 
 def _page(text: str) -> _Page:
@@ -169,35 +175,83 @@ def test_every_variant_has_its_section_and_charts(html: str, runs: dict[str, Pat
     assert "Second GP partner" in section
 
 
-def test_comparison_table_shows_the_summary_means(html: str, runs: dict[str, Path]) -> None:
-    table = _page(html).comparison
+#: The displacement measures issue 10 asks the report to compare.
+DISPLACEMENT = {
+    "left_shift",
+    "real_growth",
+    "moved_out",
+    "unmet_need",
+    "underlying_deficit",
+    "deficit_repaid",
+}
+
+
+def test_comparison_tables_show_the_summary_means(html: str, runs: dict[str, Path]) -> None:
+    page = _page(html)
+    assert page.tables == [
+        "comparison",
+        "comparison-money",
+        *(f"comparison-sector-{i}" for i in range(3)),
+    ]
     for key, path in runs.items():
         name = path.name
         with (path / "summary.csv").open() as fh:
             rows = list(csv.DictReader(fh))
-        share = [r for r in rows if r["measure"] == "primary_care_share"][-1]
-        assert share["detail"] == "2026/27", "the final year's share"
-        expected = {r["measure"]: r for r in rows if r["measure"] != "primary_care_share"}
-        expected["primary_care_share"] = share
-        cells = table[name]
-        assert set(cells) == {
-            "primary_care_share",
-            "moved_primary_to_secondary",
-            "unmet_primary_need",
-            "spill_over_cost",
-            "acute_overspend",
-            "system_deficit",
-        }, key
-        for measure, (mean, text) in cells.items():
-            want = float(expected[measure]["mean"])
-            assert mean == want, (name, measure)
-            assert text == _shown(measure, want), (name, measure, text)
+        # Every measure with one number per variant (a yearly one: its final year), and
+        # every sector's row of each per-sector measure; counts are in the variant's section.
+        expected: dict[tuple[str, str], dict[str, str]] = {}
+        for r in rows:
+            scope = REGISTRY[r["measure"]].scope
+            if scope in HEADLINE_SCOPES:
+                expected = {k: v for k, v in expected.items() if k[0] != r["measure"]}
+                expected[(r["measure"], r["detail"])] = r
+            elif scope in SECTOR_SCOPES:
+                expected[(r["measure"], r["detail"])] = r
+        cells = page.comparison[name]
+        assert set(cells) == set(expected), key
+        assert ("primary_care_share", "2026/27") in cells, "the final year's share"
+        assert {m for m, _ in cells} >= DISPLACEMENT, key
+        # Money moved out and unmet need of every capped sector; real growth of every one.
+        sc = RunDir(path).scenario()
+        capped = {s.name for s in sc.sectors if s.spending == "capped"}
+        assert capped, key
+        assert {d for m, d in cells if m == "unmet_need"} == capped, key
+        assert {d for m, d in cells if m == "moved_out"} == capped, key
+        assert {d for m, d in cells if m == "real_growth"} == {s.name for s in sc.sectors}
+        for (measure, detail), (mean, text) in cells.items():
+            want = float(expected[(measure, detail)]["mean"])
+            assert mean == want, (name, measure, detail)
+            assert text == _shown(REGISTRY[measure].unit, want), (name, measure, text)
 
 
-def _shown(measure: str, mean: float) -> str:
-    """A comparison cell as it should read: ``12.32%`` for the share, ``£162.6m`` for money."""
-    if measure == "primary_care_share":
-        return f"{100 * mean:,.2f}%"
+def test_every_registry_measure_is_in_the_report(html: str) -> None:
+    """The comparison's columns come from the registry: a measure added there is reported."""
+    page = _page(html)
+    compared = {m for cells in page.comparison.values() for m, _ in cells}
+    for m in MEASURES:
+        if m.scope in HEADLINE_SCOPES or m.scope in SECTOR_SCOPES:
+            assert m.name in compared, m.name
+        else:  # counts: every variant's table of all headline measures
+            assert f'<th scope="row">{m.label}</th>' in html, m.name
+    # The money measures are a table of their own, in the registry's order.
+    headings = re.findall(
+        r'<th scope="col" title="[^"]*">([^<]*)<', _table(html, "comparison-money")
+    )
+    assert headings == [m.label for m in MEASURES if m.scope in HEADLINE_SCOPES and m.unit == "£m"]
+
+
+def _table(html: str, ident: str) -> str:
+    text = html[html.index(f'<table id="{ident}"') :]
+    return text[: text.index("</table>")]
+
+
+def _shown(unit: str, mean: float) -> str:
+    """A comparison cell as it should read: ``12.32%`` for a share (and, in the per-sector
+    table, a growth rate a year), ``£162.6m`` for money."""
+    if unit in ("fraction", "fraction a year"):
+        return ("-" if mean < 0 and f"{abs(100 * mean):.2f}" != "0.00" else "") + (
+            f"{abs(100 * mean):,.2f}%"
+        )
     digits = f"{abs(mean):,.1f}"
     return ("-" if mean < 0 and digits != "0.0" else "") + f"£{digits}m"
 

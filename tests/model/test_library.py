@@ -122,8 +122,8 @@ def baseline_drifts_slowly_and_repays() -> None:
     higher(base.share(0), base.share(-1), "primary share, first year over final year")
     drift = (base.share(0) - base.share(-1)).mean() / (base.scenario.horizon_years - 1)
     assert 0 < drift < 0.003
-    # The cut falls on community rather than hospitals: most of the pauses, and the slowest
-    # real growth; MHIS binds in the plans.
+    # The cut falls on community rather than hospitals: most of the pauses, and slower real
+    # growth than acute care; MHIS binds in the plans.
     capped = [d for (n, d) in base.values if n == "moved_out"]
     others = np.sum([base("moved_out", d) for d in capped if d != "community"], axis=0)
     higher(base("moved_out", "community"), others, "community paused over all the rest")
