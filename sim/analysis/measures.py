@@ -196,8 +196,7 @@ MEASURES: tuple[MeasureInfo, ...] = (
         "times",
         "count",
         "neither",
-        "Annual plans (from the second year) the board agreed by consensus rather than by "
-        "vote.",
+        "Annual plans (from the second year) the board agreed by consensus rather than by vote.",
     ),
     MeasureInfo(
         "extraordinary_meetings",

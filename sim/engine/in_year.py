@@ -67,6 +67,7 @@ class Engine(Protocol):
 
     def pooled_hold(self, months_left: int) -> Pence: ...
 
+
 Bools = npt.NDArray[np.bool_]
 Rows = slice | npt.NDArray[np.int64]
 
@@ -104,7 +105,10 @@ class RecoveryPlan:
         needed = np.where(acting, self.deficit, 0)
         limit = np.floor(rec.delegated_limit * e.allocation).astype(np.int64)
         now = np.minimum(needed, np.maximum(0, limit - e.director_paused))
-        done = self._pause(m, np.arange(len(e.replications)), now, BY_DIRECTOR)
+        done = np.zeros_like(now)
+        rows = np.flatnonzero(now > 0)
+        if rows.size:
+            done[rows] = self._pause(m, rows, now[rows], BY_DIRECTOR)
         e.director_paused += done
         self.pending = needed - done
         sec_plan = (e.plan * e.system.secondary).sum(axis=(1, 2))
@@ -175,8 +179,9 @@ class RecoveryPlan:
         quorate = e.board.decide(present, e.seated).quorate
         pending = np.where(quorate, self.pending[pick], 0)
         before = e.paused[pick].sum(axis=2)
-        done = self._pause(m, rows, pending, BY_BOARD)
-        self.pending[pick] -= done
+        asked = np.flatnonzero(pending > 0)
+        if asked.size:
+            self.pending[rows[asked]] -= self._pause(m, rows[asked], pending[asked], BY_BOARD)
         moved = e.paused[pick].sum(axis=2) - before
         if extraordinary:
             e.extraordinary[rows] += 1

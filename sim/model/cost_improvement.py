@@ -10,7 +10,9 @@ second half, docs/model.md). What is delivered is kept: next year's costs start 
 ``target * d`` lower. The first year's plan is the scenario's own, with no target.
 
 Slippage lines underspend by chance: the fraction left unspent in a year is drawn per
-replication, year, place and sector around the sector's ``slippage_rate``.
+replication, year, place and sector around the sector's ``slippage_rate``. Both draws come
+from the environment stream (the first month of each year), so they are common random
+numbers across policies.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtri
 
-from sim.model.randomness import FINANCE, open_unit, uniform_block
+from sim.model.randomness import open_unit
 from sim.model.system import System
 from sim.scenario.format import Scenario
 
@@ -33,7 +35,7 @@ PROFILE: Floats = 2.0 * np.arange(12, dtype=np.float64) / 11.0
 
 @dataclass(frozen=True)
 class FinanceDraws:
-    """What the finance stream gives each replication, independent of policy."""
+    """What the finance draws give each replication, independent of policy."""
 
     #: Fraction of each year's cost-improvement target delivered, shape (R, Y).
     delivery: Floats
@@ -42,16 +44,16 @@ class FinanceDraws:
 
 
 def finance_width(system: System) -> int:
-    """Uniforms per year in the finance stream: delivery, then one per budget."""
+    """Uniforms per year for the finance draws: delivery, then one per budget."""
     return 1 + system.places * system.sectors
 
 
-def draw_finance(
-    scenario: Scenario, system: System, replications: npt.NDArray[np.int64]
-) -> FinanceDraws:
-    """Cost-improvement delivery and slippage rates, from each replication's finance stream."""
+def draw_finance(scenario: Scenario, system: System, uniforms: Floats) -> FinanceDraws:
+    """Cost-improvement delivery and slippage rates from uniforms of shape
+    ``(r, Y, finance_width)`` (each year's first month of the environment stream)."""
     years, p, s = scenario.horizon_years, system.places, system.sectors
-    u = uniform_block(scenario.seed, replications, FINANCE, (years, finance_width(system)))
+    u = uniforms[:, :years]
+    r = u.shape[0]
     z = np.clip(ndtri(open_unit(u)), -3.0, 3.0)
     pl = scenario.planning
     delivery = np.clip(
@@ -59,7 +61,7 @@ def draw_finance(
     )
     mean = np.array([x.slippage_rate for x in scenario.sectors])
     sd = np.array([x.slippage_sd for x in scenario.sectors])
-    rate = np.clip(mean + sd * z[:, :, 1:].reshape(len(replications), years, p, s), 0.0, 1.0)
+    rate = np.clip(mean + sd * z[:, :, 1:].reshape(r, years, p, s), 0.0, 1.0)
     return FinanceDraws(delivery=delivery, slippage_rate=rate)
 
 

@@ -24,7 +24,7 @@ import numpy.typing as npt
 from scipy.signal import lfilter
 from scipy.special import ndtri
 
-from sim.model.cost_improvement import FinanceDraws, draw_finance, efficiency
+from sim.model.cost_improvement import FinanceDraws, draw_finance, efficiency, finance_width
 from sim.model.randomness import ENVIRONMENT, open_unit, uniform_block
 from sim.model.system import System
 from sim.scenario.format import Scenario
@@ -36,9 +36,21 @@ NEED_CAP = 20.0
 SHOCK_CAP = 5.0
 
 
+def finance_columns(system: System) -> int:
+    """Columns per month for the finance draws: a year's twelve months hold its draws."""
+    return -(-finance_width(system) // 12)
+
+
 def environment_width(system: System) -> int:
-    """Uniforms per month in the environment stream: noise, shock arrival, shock size, growth."""
-    return 3 * system.places * system.sectors + 1
+    """Uniforms per month in the environment stream: noise, shock arrival and shock size per
+    budget, allocation growth, then the finance draws (cost-improvement delivery and a
+    slippage rate per budget, spread over the twelve months of each year)."""
+    return 3 * system.places * system.sectors + 1 + finance_columns(system)
+
+
+def growth_column(system: System) -> int:
+    """Column of the environment stream that drives allocation growth."""
+    return 3 * system.places * system.sectors
 
 
 def need_trend(scenario: Scenario, system: System) -> npt.NDArray[np.float64]:
@@ -89,15 +101,24 @@ def simulate_environment(
     need = np.empty((months, r, system.places, system.sectors), dtype=np.int64)
     growth = np.empty((r, scenario.horizon_years), dtype=np.float64)
     trend = need_trend(scenario, system)
-    finance = draw_finance(scenario, system, replications)
+    years, p, s = scenario.horizon_years, system.places, system.sectors
+    delivery = np.empty((r, years), dtype=np.float64)
+    slippage = np.empty((r, years, p, s), dtype=np.float64)
+    first = growth_column(system) + 1
     chunk = max(1, BUFFER_VALUES // (months * width))
     for lo in range(0, r, chunk):
         reps = replications[lo : lo + chunk]
         u = uniform_block(scenario.seed, reps, ENVIRONMENT, (months, width))
-        cost = efficiency(scenario, system, finance.delivery[lo : lo + len(reps)])
+        per_year = u[:, :, first:].reshape(len(reps), years, -1)[:, :, : finance_width(system)]
+        drawn = draw_finance(scenario, system, per_year)
+        delivery[lo : lo + len(reps)] = drawn.delivery
+        slippage[lo : lo + len(reps)] = drawn.slippage_rate
+        cost = efficiency(scenario, system, drawn.delivery)
         need[:, lo : lo + len(reps)] = _need(scenario, system, trend, u, cost)
-        growth[lo : lo + len(reps)] = allocation_growth(scenario, u)
-    return Environment(need=need, growth=growth, finance=finance)
+        growth[lo : lo + len(reps)] = allocation_growth(scenario, u, growth_column(system))
+    return Environment(
+        need=need, growth=growth, finance=FinanceDraws(delivery=delivery, slippage_rate=slippage)
+    )
 
 
 def _need(
@@ -148,17 +169,17 @@ def _need(
 
 
 def allocation_growth(
-    scenario: Scenario, uniforms: npt.NDArray[np.float64]
+    scenario: Scenario, uniforms: npt.NDArray[np.float64], column: int
 ) -> npt.NDArray[np.float64]:
     """Allocation growth factor for each year, shape ``(R, Y)``; year 0 is 1.
 
     Growth in year ``y`` is ``growth_rate + growth_sd * z`` with ``z`` standard normal clipped
-    to +-3, drawn from the last uniform of the year's first month; a year with a published
+    to +-3, drawn from the growth column of the year's first month; a year with a published
     figure (``growth_by_year``) takes it exactly.
     """
     a = scenario.allocation
     years = scenario.horizon_years
-    u = uniforms[:, ::12, -1][:, :years]
+    u = uniforms[:, ::12, column][:, :years]
     z = np.clip(ndtri(open_unit(u)), -3.0, 3.0)
     g = 1.0 + a.growth_rate + a.growth_sd * z
     for y in range(1, years):

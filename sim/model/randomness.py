@@ -14,11 +14,10 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-#: Stream ids: environment (need, shocks, allocation growth), board attendance, and finance
-#: (cost-improvement delivery and slippage, drawn once per year).
+#: Stream ids: environment (need, shocks, allocation growth, cost-improvement delivery and
+#: slippage) and board attendance.
 ENVIRONMENT = 0
 ATTENDANCE = 1
-FINANCE = 2
 
 
 def generator(seed: int, replication: int, stream: int) -> np.random.Generator:

@@ -87,6 +87,12 @@ def show(showing: Showing) -> None:
     show_fan(overlay, "share", percent=True, zero=False)
 
 
+def cell(x: float, unit: str) -> str:
+    """A mean as the table shows it: a growth rate without its "a year" (the measure says
+    so), to fit its column; otherwise :func:`sim.units.display.value`."""
+    return display.percent(x, 2) if unit == display.RATE else display.value(x, unit)
+
+
 def paired_table(rows: Sequence[PairedRow]) -> None:
     """The paired differences B - A, one row per measure and detail."""
     table = pa.table(
@@ -94,8 +100,8 @@ def paired_table(rows: Sequence[PairedRow]) -> None:
             "measure": [r.measure for r in rows],
             "detail": [r.detail for r in rows],
             "n": [r.n for r in rows],
-            "A": [display.value(r.mean_a, r.unit) for r in rows],
-            "B": [display.value(r.mean_b, r.unit) for r in rows],
+            "A": [cell(r.mean_a, r.unit) for r in rows],
+            "B": [cell(r.mean_b, r.unit) for r in rows],
             "B - A": [display.delta(r.difference, r.unit) for r in rows],
             "95% CI (paired)": [
                 f"{display.delta(r.ci95_low, r.unit)} to {display.delta(r.ci95_high, r.unit)}"
@@ -107,12 +113,24 @@ def paired_table(rows: Sequence[PairedRow]) -> None:
             "better": [r.better for r in rows],
         }
     )
+    # Widths (pixels, 920 in all) that show every sector's name and value whole on a wide page.
     st.dataframe(
         table,
         hide_index=True,
         height=table_height(table.num_rows),
         column_config={
-            "n": st.column_config.NumberColumn("replications paired", format="%d"),
-            "P(B > A)": st.column_config.NumberColumn(format="%.2f"),
+            "measure": st.column_config.TextColumn(width=180),
+            "detail": st.column_config.TextColumn(width=190),
+            "n": st.column_config.NumberColumn(
+                "paired", format="%d", width=55, help="Replications paired."
+            ),
+            "A": st.column_config.TextColumn(width=75),
+            "B": st.column_config.TextColumn(width=75),
+            "B - A": st.column_config.TextColumn(width=75),
+            "95% CI (paired)": st.column_config.TextColumn(width=150),
+            "P(B > A)": st.column_config.NumberColumn(format="%.2f", width=65),
+            "better": st.column_config.TextColumn(
+                width=55, help="Which is better, by the measure's direction (blank: neither)."
+            ),
         },
     )

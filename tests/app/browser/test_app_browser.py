@@ -205,8 +205,11 @@ def test_finance_lead_journey(page: Page, app_url: str, screenshots: Path, tmp_p
     expect(page.get_by_role("slider", name=SEATS)).to_have_value("6")
 
     # Decision log and voting power views.
+    # In-year, the board approves the recovery plan's pauses (not put to a vote).
     page.get_by_role("tab", name="Decision log").click()
-    expect(page.get_by_text("Decided by vote; pivotal member")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("The board approved a recovery plan pausing")).to_be_visible(
+        timeout=30_000
+    )
     full_page(page, screenshots / "app-decisions.png")
     page.get_by_role("tab", name="Board power").click()
     expect(page.get_by_text("Power by bloc")).to_be_visible(timeout=30_000)
