@@ -360,3 +360,35 @@ def test_explain_from_a_run_directory(
     power = (tmp_path / "baseline" / "power.csv").read_text().splitlines()
     blocs = [line.split(",") for line in power[1:] if ",bloc," in line]
     assert abs(sum(float(b[6]) for b in blocs) - 1.0) < 1e-9
+
+
+def test_implausible_settings_warn_but_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A minimum share above 50% and growth below -10% a year are possible: warnings on
+    stderr, exit 0, and the run goes ahead (an impossible combination is an error instead)."""
+    child = tmp_path / "odd.toml"
+    child.write_text(
+        f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\n'
+        "[allocation]\ngrowth_rate = -0.2\ngrowth_by_year = {}\n"
+        '[[ring_fences]]\nname = "Big primary"\nrule = "min_share"\nkind = "primary"\n'
+        "min_share = 0.51\n"
+    )
+    capsys.readouterr()
+    assert main(["validate", str(child)]) == 0
+    out, err = capsys.readouterr()
+    assert "ok: odd" in out
+    lines = err.strip().splitlines()
+    assert any(
+        "warning: ring_fences[0].min_share: a minimum share of 51%" in line for line in lines
+    )
+    assert any(
+        "warning: allocation.growth_rate: allocation growth of -20% a year" in line
+        for line in lines
+    )
+    assert all(": warning: " in line for line in lines), lines
+    assert main(["run", str(child), "-n", "2", "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert (tmp_path / "out" / "odd" / "summary.csv").exists()
+    child.write_text(child.read_text().replace("0.51", "1.0"))
+    assert main(["validate", str(child)]) == 2
+    assert "cannot all hold" in capsys.readouterr().err
