@@ -21,7 +21,9 @@ from sim.units.money import pence_to_pounds_m
 Floats = npt.NDArray[np.float64]
 
 #: What period a measure's value covers.
-Scope = Literal["per_year", "cumulative", "end_of_horizon", "count", "per_sector", "growth"]
+Scope = Literal[
+    "per_year", "cumulative", "end_of_horizon", "count", "per_sector", "growth", "average"
+]
 #: Which direction is better for patients and finances, if either.
 Better = Literal["higher", "lower", "neither"]
 
@@ -32,6 +34,7 @@ SCOPE_LABELS: dict[str, str] = {
     "count": "count over the horizon",
     "per_sector": "summed over the horizon, per sector",
     "growth": "a year, first to last year, per sector",
+    "average": "averaged over the plans from the second year",
 }
 
 
@@ -166,7 +169,7 @@ MEASURES: tuple[MeasureInfo, ...] = (
         "plan_agreement",
         "How far plans followed the board",
         "fraction",
-        "cumulative",
+        "average",
         "neither",
         "Average over the plans from the second year of how far each moved towards the "
         "board's compromise (1: as far as the pace allows, by consensus or vote; 0: gridlock, "

@@ -57,7 +57,7 @@ MAIN_CHARTS = (
     (
         "moved",
         "moved_primary_to_secondary",
-        "£m, cumulative in-year transfers out of primary-care budgets",
+        "£m, cumulative in-year money out of primary-care budgets (pauses, transfers)",
         False,
         True,
     ),
@@ -65,7 +65,7 @@ MAIN_CHARTS = (
     (
         "spill",
         "spill_over_cost",
-        "£m, cumulative cost of unmet need returning to other sectors",
+        "£m, cumulative cost of unmet need returning as hospital activity",
         False,
         True,
     ),

@@ -18,9 +18,12 @@ def show(showing: Showing) -> None:
     d = showing.run.digest
     labels = d.labels()
     st.caption(
-        "Cumulative since the first month, £m. Moved: in-year transfers out of primary-care "
-        "budgets. Unmet need: primary-care need its capped budgets could not pay for. "
-        "Spill-over: the hospital cost that unmet need returns as, after a lag."
+        "Cumulative since the first month, £m. Moved: in-year money out of primary-care "
+        "budgets (recovery-plan pauses, or transfers under the board-vote model). Unmet need: "
+        "primary-care need its capped budgets could not pay for. Spill-over: the hospital "
+        "cost that unmet primary and community need returns as (extra A&E attendances and "
+        "admissions), after a lag. The headline's table gives every capped sector's unmet "
+        "need and money moved out."
     )
     rows = (
         band_rows("moved from primary care", band(d.moved), labels, PENCE_PER_MILLION)
