@@ -83,7 +83,10 @@ def paired_rows(
         measure, detail = key
         better = ""
         direction = REGISTRY[measure].better if measure in REGISTRY else "neither"
-        if mean != 0 and direction != "neither":
+        # Differences at rounding level (sums of the same pence in another order) name no
+        # winner.
+        scale = max(1.0, abs(float(va.mean())), abs(float(vb.mean())))
+        if abs(mean) > 1e-9 * scale and direction != "neither":
             better = "B" if (mean > 0) == (direction == "higher") else "A"
         wanted = half_widths.get(measure)
         needed = math.ceil((1.96 * sd / wanted) ** 2) if wanted and sd > 0 else 0

@@ -99,6 +99,12 @@ def explain(
                     for (src, _), v in sorted(here.items(), key=lambda kv: -kv[1])
                 )
                 lines.append(f"  Pauses: {detail}.")
+            if moved < proposal and row["quorate"]:
+                lines.append(
+                    f"  {_m(proposal - moved)} could not be found: the discretionary lines had "
+                    f"reached the year's pause limit ({scenario.recovery.max_pause:.0%} of each) "
+                    "or their ring-fences; it will be an overspend unless the forecast improves."
+                )
             if not row["quorate"]:
                 lines.append("  The meeting was not quorate: nothing was approved.")
             else:

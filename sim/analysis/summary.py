@@ -91,14 +91,21 @@ def measures_from_table(table: pa.Table) -> list[Measure]:
 
 
 def format_table(rows: list[SummaryRow]) -> str:
-    """A fixed-width table of summary rows for the terminal (values in their units)."""
+    """A fixed-width table of summary rows for the terminal (values in their units).
+
+    Details are cut as ``python -m sim compare`` cuts them
+    (:func:`sim.analysis.compare.short_detail`): up to 30 characters, so that a sector's
+    name is whole, and longer ones end in ``…``.
+    """
+    from sim.analysis.compare import short_detail  # here: this function alone uses it
+
     cells = []
     for r in rows:
         ci = display.span(r.ci95_low, r.ci95_high, r.unit)
         cells.append(
             [
                 r.measure,
-                r.detail[:20],
+                short_detail(r.detail),
                 r.unit,
                 display.plain(r.mean, r.unit),
                 ci if r.n > 1 else "n/a",

@@ -206,6 +206,9 @@ class Engine:
         led.receive(self.allocation, month, "allocation from NHS England")
         repaid = np.minimum(self.repay_due[:, y], self.allocation)
         penalty = np.minimum(self.penalty_due[:, y], self.allocation - repaid)
+        # What a year's allocation cannot cover is carried to the next year, never dropped.
+        self.repay_due[:, y + 1] += self.repay_due[:, y] - repaid
+        self.penalty_due[:, y + 1] += self.penalty_due[:, y] - penalty
         if repaid.any():
             led.transfer(
                 accounts.SOURCE, accounts.DEFICIT, repaid, month, False, "deficit repayment"

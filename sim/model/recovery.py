@@ -105,10 +105,12 @@ def pauses(needed: Pence, capacity: Pence, rank: npt.NDArray[np.int64]) -> Pence
 def pause_order(priority: Floats, pausable: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
     """Rank of each sector in the pause order: the board's least valued lines first.
 
-    ``priority`` is the compromise's share of discretionary money relative to the first
-    year's (above 1: the board favours the sector); ties share a rank.
+    ``priority`` is the compromise's share of the money relative to the first year's (above
+    1: the board favours the sector). Priorities within a percentage point of each other
+    share a rank (their lines are paused together, in proportion to what each can give):
+    a board that barely prefers one sector does not spare it entirely.
     """
-    keyed = np.where(pausable, np.round(priority, 9), np.inf)
+    keyed = np.where(pausable, np.round(priority, 2), np.inf)
     _, rank = np.unique(keyed, return_inverse=True)
     out: npt.NDArray[np.int64] = rank.astype(np.int64)
     return out

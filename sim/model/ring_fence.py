@@ -309,10 +309,10 @@ def _share_claims(rules: list[Rule], system: System) -> list[Problem]:
                     claim += rules[k].min_share or 0.0
                     covered |= scope
                     involved.append(rules[k].name)
-            # The minimum shares alone, with every other sector's fixed lines; then with the
-            # sectors that growth rules protect (named only if they are needed to overflow).
+            # The minimum shares, the sectors that growth rules protect (at their first-year
+            # shares), and every other sector's fixed lines.
             claim += float(line_share[~covered].sum())
-            if claim <= 1.0 + 1e-9:
+            if involved:
                 for k in active:
                     if rules[k].rule in ("min_growth", "real_terms_floor"):
                         extra = rules[k].scope[p] & ~covered

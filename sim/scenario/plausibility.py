@@ -70,6 +70,17 @@ def cautions(sc: Scenario) -> list[Problem]:
                     f"{value:g} is above the top of the range the studies support ({top:g})",
                 )
             )
+    board = sc.board.model_fields_set
+    if sc.recovery.model == "recovery_plan":
+        for field in ("recurrent_share", "stance"):
+            if field in board:
+                out.append(
+                    Problem(
+                        f"board.{field}",
+                        "has no effect under recovery.model = 'recovery_plan' (the default); "
+                        "it belongs to the board-vote model of in-year transfers",
+                    )
+                )
     return out
 
 

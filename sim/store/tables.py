@@ -44,12 +44,12 @@ class PowerRow:
 
 @dataclass(frozen=True)
 class PlanRow:
-    """One row of ``plan.csv``: a sector's share of a year's growth money."""
+    """One row of ``plan.csv``: a sector's share of the money in the board's compromise for a year's plan."""
 
     financial_year: str
     sector: str
     kind: str
-    growth_share: float
+    compromise_share: float
 
 
 def write_rows_csv(rows: Sequence[Any], cls: type, path: Path) -> None:

@@ -117,7 +117,7 @@ def power_rows(compositions: Sequence[tuple[int, VotingPower]], cal: Calendar) -
 def plan_rows(
     compromise: Sequence[tuple[int, Floats]], scenario: Scenario, cal: Calendar
 ) -> list[PlanRow]:
-    """The board's compromise division of growth money between sectors, each year."""
+    """The board's compromise division of the money between sectors, each year from the second."""
     return [
         PlanRow(
             cal.financial_year(month // 12),

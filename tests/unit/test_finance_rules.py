@@ -84,6 +84,9 @@ def test_the_pause_order_follows_the_boards_priorities() -> None:
     pausable = np.array([True, True, True, False])
     rank = pause_order(priority, pausable)
     assert rank[1] < rank[2] < rank[0] < rank[3]
+    # A board that barely prefers one sector pauses both together.
+    close = pause_order(np.array([0.9917, 0.9926, 1.05]), np.array([True, True, True]))
+    assert close[0] == close[1] < close[2]
 
 
 # -- deficit regimes ----------------------------------------------------------------------

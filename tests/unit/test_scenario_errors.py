@@ -309,15 +309,16 @@ CASES = [
             ),
             add_ring_fence(name="Acute floor", rule="min_share", kind="secondary", min_share=0.6),
         ),
-        "ring_fences: rules 'Primary care floor', 'Acute floor' cannot all hold in 2025/26: "
-        "with the other sectors' committed lines they claim 130% of the money",
+        "ring_fences: rules 'Primary care floor', 'Acute floor', 'Mental Health Investment "
+        "Standard' cannot all hold in 2025/26: with the other sectors' committed lines they "
+        "claim 140% of the money",
         id="infeasible-min-shares",
     ),
     pytest.param(
         add_ring_fence(name="All to primary", rule="min_share", kind="primary", min_share=1.0),
-        "ring_fences: rules 'All to primary' cannot all hold in 2025/26: with the other "
-        "sectors' committed lines they claim 148% of the money",
-        id="full-primary-share",
+        "ring_fences: rules 'All to primary', 'Mental Health Investment Standard' cannot all "
+        "hold in 2025/26: with the other sectors' committed lines they claim 158% of the money",
+        id="full-primary-share-beside-mhis",
     ),
     pytest.param(
         add_ring_fence(name="Half to primary", rule="min_share", kind="primary", min_share=0.5),
