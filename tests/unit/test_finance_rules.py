@@ -265,3 +265,19 @@ def test_a_close_board_agrees_by_consensus_and_a_split_one_votes(baseline: Scena
         unanimous, seated, ideals, target, target[None, :].repeat(3, 0), quo, 0.01
     )
     assert (blocked.agreed <= split.agreed).all()
+
+
+# -- warnings -----------------------------------------------------------------------------
+def test_first_version_board_fields_warn_when_the_recovery_plan_ignores_them(
+    baseline: Scenario,
+) -> None:
+    from sim.scenario.plausibility import cautions
+
+    assert cautions(baseline) == []
+    data = baseline.model_dump(by_alias=True, exclude_unset=True)
+    data["board"]["recurrent_share"] = 0.5
+    old = Scenario.model_validate(data)
+    (only,) = cautions(old)
+    assert only.field == "board.recurrent_share" and "no effect" in only.reason
+    data["recovery"] = {"model": "board_vote"}
+    assert cautions(Scenario.model_validate(data)) == []
