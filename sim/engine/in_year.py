@@ -113,11 +113,13 @@ class RecoveryPlan:
         self.pending = needed - done
         sec_plan = (e.plan * e.system.secondary).sum(axis=(1, 2))
         threshold = e.scenario.pressure.extraordinary_threshold
-        # An extraordinary meeting is called only while there is something left to pause.
-        planned_disc = np.maximum(0, e.plan - e.lines.floor)
-        room = np.floor(rec.max_pause * planned_disc).astype(np.int64) - e.paused
-        left = np.where(e.pausable[None, None, :], np.maximum(room, 0), 0).sum(axis=(1, 2))
-        out: Bools = (self.pending > threshold * np.maximum(sec_plan, 1)) & (left > 0)
+        out: Bools = self.pending > threshold * np.maximum(sec_plan, 1)
+        if out.any():
+            # An extraordinary meeting is called only while something is left to pause.
+            planned_disc = np.maximum(0, e.plan - e.lines.floor)
+            room = np.floor(rec.max_pause * planned_disc).astype(np.int64) - e.paused
+            left = np.where(e.pausable[None, None, :], np.maximum(room, 0), 0).sum(axis=(1, 2))
+            out &= left > 0
         return out
 
     def _pause(self, m: int, rows: npt.NDArray[np.int64], amount: Pence, reason: str) -> Pence:

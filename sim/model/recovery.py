@@ -89,17 +89,24 @@ def pauses(needed: Pence, capacity: Pence, rank: npt.NDArray[np.int64]) -> Pence
         rank: order of each sector (lower is paused first), (S,).
     """
     r, p, s = capacity.shape
-    out = np.zeros_like(capacity)
+    out = np.zeros((r, p * s), dtype=np.int64)
     left = needed.astype(np.int64).copy()
+    flat = capacity.reshape(r, -1)
     for level in np.unique(rank):
-        group = rank == level
-        cap = np.where(group[None, None, :], capacity, 0).reshape(r, -1)
-        take = np.minimum(left, cap.sum(axis=1))
+        columns = np.flatnonzero(np.tile(rank == level, p))
+        cap = flat[:, columns]
+        total = cap.sum(axis=1)
+        take = np.minimum(left, total)
         if not take.any():
             continue
-        out += split(take, cap.astype(np.float64)).reshape(r, p, s)
+        # A group paused in full needs no rounding; only partial groups are split.
+        part = np.flatnonzero((take > 0) & (take < total))
+        got = np.where((take == total)[:, None], cap, 0)
+        if part.size:
+            got[part] = split(take[part], cap[part].astype(np.float64))
+        out[:, columns] += got
         left -= take
-    return out
+    return out.reshape(r, p, s)
 
 
 def pause_order(priority: Floats, pausable: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:

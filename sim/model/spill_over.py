@@ -63,8 +63,8 @@ def response(
         unmet, need: this month's unmet need and need, (R, P, S).
         reference: first-year unmet share of need per sector, (S,).
     """
-    source = system.spill_from[None, None, :]
-    change = (np.where(source, unmet - reference * need, 0.0)).sum(axis=2)
+    source = np.flatnonzero(system.spill_from)
+    change = (unmet[..., source] - reference[source] * need[..., source]).sum(axis=2)
     rate = spill.pounds_per_pound
     out: Floats = rate * np.maximum(change, 0.0) - rate * spill.investment_response * np.maximum(
         -change, 0.0
@@ -93,7 +93,7 @@ def floor_spill(arriving: Floats, need: Pence, weights: Floats) -> Floats:
     sector (``rint`` is monotone), keeping need >= 0 exactly.
     """
     receiving = weights > 0
-    if not receiving.any():
+    if not receiving.any() or arriving.min(initial=0.0) >= 0:
         return arriving
     lowest = (-need[:, :, receiving] / weights[receiving]).max(axis=2)
     out: Floats = np.maximum(arriving, lowest)
