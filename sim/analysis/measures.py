@@ -148,6 +148,15 @@ MEASURES: tuple[MeasureInfo, ...] = (
         "(positive: owed).",
     ),
     MeasureInfo(
+        "in_year_deficit",
+        "Deficit of the year",
+        "£m",
+        "per_year",
+        "lower",
+        "The year's own deficit at its year end: overspends the contingency reserve could not "
+        "meet, before deficit support (the in-year position).",
+    ),
+    MeasureInfo(
         "underlying_deficit",
         "Underlying deficit",
         "£m",
@@ -296,6 +305,14 @@ def headline_measures(res: Results) -> list[Measure]:
     deficit = -res.system_series["deficit"][:, -1]
     out.append(_measure("system_deficit", "end of horizon", pence_to_pounds_m(deficit)))
     fin = res.finance
+    for y in range(years):
+        out.append(
+            _measure(
+                "in_year_deficit",
+                cal.financial_year(y),
+                pence_to_pounds_m(fin["in_year_deficit"][:, y]),
+            )
+        )
     underlying = fin["in_year_deficit"] + fin["paused"] - fin["repaid"] - fin["penalty"]
     for y in range(years):
         out.append(
