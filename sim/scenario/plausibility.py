@@ -8,7 +8,7 @@ app shows the same lines, from this one function. The limits are the documented 
 from __future__ import annotations
 
 from sim.scenario.errors import Problem
-from sim.scenario.format import Scenario
+from sim.scenario.format import DEFAULT_STANCE, Scenario
 
 #: A minimum share above this is far beyond any ICB's sector share (general practice ~9%).
 MAX_PLAUSIBLE_SHARE = 0.5
@@ -70,10 +70,15 @@ def cautions(sc: Scenario) -> list[Problem]:
                     f"{value:g} is above the top of the range the studies support ({top:g})",
                 )
             )
-    board = sc.board.model_fields_set
     if sc.recovery.model == "recovery_plan":
-        for field in ("recurrent_share", "stance"):
-            if field in board:
+        # Only values that differ from the defaults warn: files written out whole (the app's
+        # downloads) carry the defaults, which mean nothing is lost.
+        changed = {
+            "recurrent_share": sc.board.recurrent_share != 0.0,
+            "stance": {**DEFAULT_STANCE, **sc.board.stance} != DEFAULT_STANCE,
+        }
+        for field, differs in changed.items():
+            if differs:
                 out.append(
                     Problem(
                         f"board.{field}",

@@ -591,7 +591,7 @@ def test_compare_with_a_different_horizon_pairs_the_common_years() -> None:
         assert "system_deficit" in warning and "moved_primary_to_secondary" in warning
         table = at.dataframe[0].value
         years = [f"{2025 + y}/{26 + y}" for y in range(common)]
-        yearly = ["primary_care_share", "left_shift", "underlying_deficit"]
+        yearly = ["primary_care_share", "left_shift", "in_year_deficit", "underlying_deficit"]
         assert list(table["measure"]) == [m for m in yearly for _ in years]
         assert list(table["detail"]) == years * len(yearly)
         assert "real_growth" in warning and "unmet_need" in warning

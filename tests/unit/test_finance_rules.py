@@ -281,3 +281,6 @@ def test_first_version_board_fields_warn_when_the_recovery_plan_ignores_them(
     assert only.field == "board.recurrent_share" and "no effect" in only.reason
     data["recovery"] = {"model": "board_vote"}
     assert cautions(Scenario.model_validate(data)) == []
+    # A file written out whole (defaults included, as the app downloads it) does not warn.
+    whole = Scenario.model_validate(baseline.model_dump(by_alias=True))
+    assert cautions(whole) == []

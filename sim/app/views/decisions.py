@@ -21,11 +21,19 @@ def show(showing: Showing) -> None:
     """Draw the view of the run on show."""
     r = showing.run
     res = r.results
-    st.caption(
-        "Every board meeting of one replication: what was proposed (secondary care's "
-        "underlying forecast overspend), what the board agreed and moved, who was pivotal, "
-        "which ring-fences bound, and why, in words (as python -m sim explain)."
-    )
+    if res.scenario.recovery.model == "recovery_plan":
+        what = (
+            "Every board meeting of one replication: what the recovery plan asked the board "
+            "to find beyond the director of finance's delegated pauses, what it paused and "
+            "from where, and why, in words (as python -m sim explain)."
+        )
+    else:
+        what = (
+            "Every board meeting of one replication: what was proposed (secondary care's "
+            "underlying forecast overspend), what the board agreed and moved, who was "
+            "pivotal, which ring-fences bound, and why, in words (as python -m sim explain)."
+        )
+    st.caption(what)
     c1, c2, c3 = st.columns([1, 1.5, 2])
     rep = int(
         c1.number_input(
