@@ -204,22 +204,7 @@ class Engine:
         else:
             self.allocation = np.rint(self.allocation * self.growth[:, y]).astype(np.int64)
         led.receive(self.allocation, month, "allocation from NHS England")
-        repaid = np.minimum(self.repay_due[:, y], self.allocation)
-        penalty = np.minimum(self.penalty_due[:, y], self.allocation - repaid)
-        # What a year's allocation cannot cover is carried to the next year, never dropped.
-        self.repay_due[:, y + 1] += self.repay_due[:, y] - repaid
-        self.penalty_due[:, y + 1] += self.penalty_due[:, y] - penalty
-        if repaid.any():
-            led.transfer(
-                accounts.SOURCE, accounts.DEFICIT, repaid, month, False, "deficit repayment"
-            )
-        if penalty.any():
-            led.transfer(
-                accounts.SOURCE, led.penalty_account, penalty, month, False, "deficit penalty"
-            )
-        self.finance["repaid"][:, y] = repaid
-        self.finance["penalty"][:, y] = penalty
-        left = self.allocation - repaid - penalty
+        left = self._repay(y, month)
         target = np.floor(sc.allocation.contingency_share * self.allocation).astype(np.int64)
         topup = np.clip(target - led.balances[:, accounts.RESERVE], 0, left)
         led.transfer(
@@ -230,36 +215,7 @@ class Engine:
         totals = split(money, weights)
         shares = compromise(self.board, self.seated, sc, sys_, month)
         self.pause_rank = pause_order(shares / sys_.shares.clip(1e-12), self.pausable)
-        floor = None
-        if self.history.prev_plan is None:
-            proposal: npt.NDArray[np.float64] = totals[:, :, None] * sys_.shares[None, None, :]
-        else:
-            self.plan_shares.append((month, shares))
-            pl = sc.planning
-            label = sys_.calendar.financial_year(y)
-            round_ = planning_round(
-                sys_,
-                prev_budget=self.plan + self.recurrent_net,
-                prev_lines=self.lines,
-                outturn=self._spend[month - 12 : month].sum(axis=0),
-                totals=totals,
-                uplift=pl.committed_uplift_by_year.get(label, pl.committed_uplift),
-                cost_improvement=pl.cost_improvement,
-            )
-            decision = plan_decision(
-                self.board,
-                self.seated,
-                ideal_shares(self.board, sc, sys_, month),
-                shares,
-                whole_shares(moved_plan(round_, totals, shares, 1.0, np.ones(len(money)))),
-                whole_shares(round_.proposal),
-                pl.consensus_tolerance,
-            )
-            self.plan_agreed[:, y] = decision.agreed
-            self.plan_consensus[:, y] = decision.consensus
-            proposal = moved_plan(round_, totals, shares, pl.pace, decision.agreed)
-            floor = round_.lines.floor
-            self.lines = round_.lines
+        proposal, floor = self._propose(y, totals, shares)
         gross = split(self.allocation, weights)
         plan = annual_plan(self.rules, self.active, proposal, totals, self.history, floor, gross)
         if floor is None:
@@ -296,6 +252,69 @@ class Engine:
             plan.budgets, gross, base, (1.0 + sc.allocation.inflation) ** (y + 1)
         )
         self._checked(month, "year start")
+
+    def _repay(self, y: int, month: int) -> Pence:
+        """Take this year's instalments and penalties of past deficits (:mod:`sim.model.deficit`)
+        from the allocation; return what is left, pence, (R,)."""
+        led = self.ledger
+        repaid = np.minimum(self.repay_due[:, y], self.allocation)
+        penalty = np.minimum(self.penalty_due[:, y], self.allocation - repaid)
+        # What a year's allocation cannot cover is carried to the next year, never dropped.
+        self.repay_due[:, y + 1] += self.repay_due[:, y] - repaid
+        self.penalty_due[:, y + 1] += self.penalty_due[:, y] - penalty
+        if repaid.any():
+            led.transfer(
+                accounts.SOURCE, accounts.DEFICIT, repaid, month, False, "deficit repayment"
+            )
+        if penalty.any():
+            led.transfer(
+                accounts.SOURCE, led.penalty_account, penalty, month, False, "deficit penalty"
+            )
+        self.finance["repaid"][:, y] = repaid
+        self.finance["penalty"][:, y] = penalty
+        out: Pence = self.allocation - repaid - penalty
+        return out
+
+    def _propose(
+        self, y: int, totals: Pence, shares: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], Pence | None]:
+        """The year's proposal before the ring-fences, and the lines it must fund first.
+
+        The first year's plan is the scenario's shares; from the second, the planning round
+        (:mod:`sim.model.planning`) and the board's decision on it (:mod:`sim.model.plan`).
+        """
+        sc, sys_ = self.scenario, self.system
+        month = 12 * y
+        if self.history.prev_plan is None:
+            first: npt.NDArray[np.float64] = totals[:, :, None] * sys_.shares[None, None, :]
+            return first, None
+        self.plan_shares.append((month, shares))
+        pl = sc.planning
+        round_ = planning_round(
+            sys_,
+            prev_budget=self.plan + self.recurrent_net,
+            prev_lines=self.lines,
+            outturn=self._spend[month - 12 : month].sum(axis=0),
+            totals=totals,
+            uplift=pl.committed_uplift_by_year.get(
+                sys_.calendar.financial_year(y), pl.committed_uplift
+            ),
+            cost_improvement=pl.cost_improvement,
+        )
+        everyone = np.ones(len(totals))
+        decision = plan_decision(
+            self.board,
+            self.seated,
+            ideal_shares(self.board, sc, sys_, month),
+            shares,
+            whole_shares(moved_plan(round_, totals, shares, 1.0, everyone)),
+            whole_shares(round_.proposal),
+            pl.consensus_tolerance,
+        )
+        self.plan_agreed[:, y] = decision.agreed
+        self.plan_consensus[:, y] = decision.consensus
+        self.lines = round_.lines
+        return moved_plan(round_, totals, shares, pl.pace, decision.agreed), round_.lines.floor
 
     def month(self, m: int) -> npt.NDArray[np.bool_]:
         """Need arises and is spent (slippage lines leave part unspent), the year end is
