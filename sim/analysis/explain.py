@@ -86,6 +86,13 @@ def explain(
                 f"delegated pauses ({_m(before)} paused so far this year)."
             )
             continue
+        if recovery and not row["quorate"]:
+            lines.append(
+                f"{head}The meeting was not quorate, so the board could not approve the "
+                f"{_m(proposal)} of pauses the recovery plan asked for beyond the director of "
+                f"finance's delegated pauses ({_m(before)} paused so far this year)."
+            )
+            continue
         if recovery:
             lines.append(
                 f"{head}The board approved a recovery plan pausing {_m(moved)} of "
@@ -99,16 +106,13 @@ def explain(
                     for (src, _), v in sorted(here.items(), key=lambda kv: -kv[1])
                 )
                 lines.append(f"  Pauses: {detail}.")
-            if moved < proposal and row["quorate"]:
+            if moved < proposal:
                 lines.append(
                     f"  {_m(proposal - moved)} could not be found: the discretionary lines had "
                     f"reached the year's pause limit ({scenario.recovery.max_pause:.0%} of each) "
                     "or their ring-fences; it will be an overspend unless the forecast improves."
                 )
-            if not row["quorate"]:
-                lines.append("  The meeting was not quorate: nothing was approved.")
-            else:
-                lines.append("  Approved by consensus (a recovery plan is not put to a vote).")
+            lines.append("  Approved by consensus (a recovery plan is not put to a vote).")
             continue
         lines.append(
             f"{head}{'m' if head else 'M'}oved {_m(moved)} to secondary care. Proposal: the "

@@ -183,7 +183,8 @@ class RecoveryPlan:
         )
         # Only a quorate board can approve pauses beyond the director's delegated limit.
         quorate = e.board.decide(present, e.seated).quorate
-        pending = np.where(quorate, self.pending[pick], 0)
+        asked_for = self.pending[pick].copy()
+        pending = np.where(quorate, asked_for, 0)
         before = e.paused[pick].sum(axis=2)
         asked = np.flatnonzero(pending > 0)
         if asked.size:
@@ -192,7 +193,7 @@ class RecoveryPlan:
         if extraordinary:
             e.extraordinary[rows] += 1
         weights = np.maximum(moved, 0).astype(np.float64) + 1e-9
-        proposal = split(pending, weights)
+        proposal = split(asked_for, weights)
         # The board approves a recovery plan by consensus (guidance: consensus first); no
         # member is pivotal and nothing is put to a vote.
         e.meetings.append(

@@ -189,3 +189,20 @@ def test_a_more_willing_member_never_lowers_the_support_with_absences(
         funded_a = a.year_end_budgets()[..., acute].sum(axis=(1, 2, 3))
         funded_b = b.year_end_budgets()[..., acute].sum(axis=(1, 2, 3))
         assert (funded_b >= funded_a).all()
+
+
+def test_only_a_quorate_board_approves_pauses_beyond_the_delegated_limit(
+    baseline: Scenario,
+) -> None:
+    board = baseline.board.model_copy(update={"absence_probability": 0.3, "quorum": 0.75})
+    res = run(baseline.model_copy(update={"board": board}), replications=REPS)
+    m = res.meetings
+    assert (~m.quorate[:, 0]).any() and (m.moved[:, 0] > 0).any()
+    assert (m.moved[~m.quorate[:, 0]] == 0).all()
+    text = explained(res, int(m.replication[~m.quorate[:, 0]][0]), 1)
+    assert "Replication" in text
+    asked = (~m.quorate[:, 0]) & (m.proposal[:, 0] > 0)
+    if asked.any():
+        i = int(np.flatnonzero(asked)[0])
+        story = explained(res, int(m.replication[i]), int(m.number()[i]))
+        assert "not quorate, so the board could not approve" in story
