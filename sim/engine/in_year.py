@@ -114,13 +114,39 @@ class RecoveryPlan:
         sec_plan = (e.plan * e.system.secondary).sum(axis=(1, 2))
         threshold = e.scenario.pressure.extraordinary_threshold
         out: Bools = self.pending > threshold * np.maximum(sec_plan, 1)
-        if out.any():
-            # An extraordinary meeting is called only while something is left to pause.
-            planned_disc = np.maximum(0, e.plan - e.lines.floor)
-            room = np.floor(rec.max_pause * planned_disc).astype(np.int64) - e.paused
-            left = np.where(e.pausable[None, None, :], np.maximum(room, 0), 0).sum(axis=(1, 2))
-            out &= left > 0
+        asking = np.flatnonzero(out)
+        if asking.size:
+            # An extraordinary meeting is called only where something can still be paused
+            # (under the recovery plan's limit and the ring-fences).
+            _, capped, _ = self._capacity(m, asking)
+            out[asking] = capped.sum(axis=(1, 2)) > 0
         return out
+
+    def _capacity(self, m: int, rows: npt.NDArray[np.int64]) -> tuple[Pence, Pence, Pence]:
+        """What each budget could usefully pause now in the given replications: the
+        recovery plan's own limit, and that capped by the ring-fences' in-year limits;
+        with each rule's own limit, (n_rules, n, P, S)."""
+        e = self.e
+        pick = _pick(rows, e.shape[0])
+        bal = e.ledger.budget_balances()[pick]
+        months_left = 11 - m % 12
+        lines = e.lines.floor[pick]
+        held = e.slipped[pick] + e.slip_month[pick] * months_left
+        # Money the budget will not spend anyway this year (its need is below it).
+        slack = np.maximum(0, bal - held - e.need_now(m)[pick] * months_left)
+        cap = pause_capacity(
+            bal,
+            (lines * months_left) // 12 + e.slipped[pick] + e.pooled_hold(months_left),
+            np.maximum(0, e.plan[pick] - lines),
+            e.paused[pick],
+            e.scenario.recovery.max_pause,
+            e.pausable,
+            slack,
+        )
+        limit, per_rule = transfer_capacity(
+            e.rules, e.active, e.plan[pick], e.moved_out[pick], e.budget[pick], e.totals[pick]
+        )
+        return cap, np.minimum(cap, limit), per_rule
 
     def _pause(self, m: int, rows: npt.NDArray[np.int64], amount: Pence, reason: str) -> Pence:
         """Pause up to ``amount`` pence in the given replications; return what was paused."""
@@ -129,23 +155,7 @@ class RecoveryPlan:
         pick = _pick(rows, r)
         if not amount.any():
             return np.zeros(rows.size, dtype=np.int64)
-        bal = e.ledger.budget_balances()[pick]
-        months_left = 11 - m % 12
-        lines = e.lines.floor[pick]
-        to_come = (lines * months_left) // 12
-        planned_disc = np.maximum(0, e.plan[pick] - lines)
-        cap = pause_capacity(
-            bal,
-            to_come + e.slipped[pick] + e.pooled_hold(months_left),
-            planned_disc,
-            e.paused[pick],
-            e.scenario.recovery.max_pause,
-            e.pausable,
-        )
-        limit, per_rule = transfer_capacity(
-            e.rules, e.active, e.plan[pick], e.moved_out[pick], e.budget[pick], e.totals[pick]
-        )
-        capped = np.minimum(cap, limit)
+        cap, capped, per_rule = self._capacity(m, rows)
         # A rule binds when it stops a pause that the recovery plan could otherwise make.
         asked = (amount > 0)[:, None, None] & (cap > 0)
         for k in range(len(e.rules)):
@@ -356,6 +366,8 @@ class BoardVote:
                     rows=None if rows.size == r else rows,
                 )
             out, inn = t.out_of((n, p, s)), t.into((n, p, s))
+            # The non-recurrent part helped this year only: the underlying position adds it back.
+            e.year_paused[pick, m // 12] += (t.flows - t.recurrent).sum(axis=(1, 2, 3))
             e.budget[pick] += inn - out
             e.moved_out[pick] += out
             e.recurrent_net[pick] += t.recurrent_net((n, p, s))

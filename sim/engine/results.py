@@ -247,7 +247,8 @@ class Results:
     compositions: list[tuple[int, VotingPower]] = field(default_factory=list)
     #: Per replication and year, pence, shape (R, Y): ``in_year_deficit`` (the year's
     #: deficit before support), ``support`` (deficit support received), ``repaid`` and
-    #: ``penalty`` (paid at the year's start), ``paused`` (recovery-plan pauses) and
+    #: ``penalty`` (paid at the year's start), ``paused`` (non-recurrent in-year measures:
+    #: recovery-plan pauses, or the non-recurrent part of board transfers) and
     #: ``slippage`` (returned to the reserve).
     finance: dict[str, Pence] = field(default_factory=dict)
     #: How far each year's plan moved towards the board's compromise (1 = all the way the

@@ -61,17 +61,24 @@ def pause_capacity(
     paused: Pence,
     max_pause: float,
     pausable: npt.NDArray[np.bool_],
+    slack: Pence | None = None,
 ) -> Pence:
-    """Most each budget may pause now, pence, shape (R, P, S).
+    """Most each budget may usefully pause now, pence, shape (R, P, S).
 
     Args:
         after: budget balances after this month's spending, (R, P, S).
-        lines_to_come: committed and slippage lines still to be paid this year, (R, P, S).
+        lines_to_come: committed and slippage lines still to be paid this year, and money
+            held (slippage so far, pooled money), (R, P, S).
         planned_discretionary: the year's planned discretionary lines, (R, P, S).
         paused: already paused this year, (R, P, S).
         pausable: capped sectors with discretionary lines, (S,).
+        slack: money each budget is forecast to leave unspent anyway, (R, P, S): pausing it
+            would only send to the reserve now what reaches it at the year end, and would
+            not lower the forecast deficit.
     """
     remaining = np.maximum(0, after - lines_to_come)
+    if slack is not None:
+        remaining = np.maximum(0, remaining - slack)
     allowance = np.maximum(0, np.floor(max_pause * planned_discretionary).astype(np.int64) - paused)
     out: Pence = np.where(pausable[None, None, :], np.minimum(remaining, allowance), 0)
     return out
