@@ -162,6 +162,7 @@ def _run_all(
     from sim.batch.scheduler import run_batch
     from sim.model.power import format_power
     from sim.store.run_dir import RunDir
+    from sim.store.writer import not_ours
     from sim.units.calendar import Calendar
 
     failed = False
@@ -179,6 +180,15 @@ def _run_all(
         if args.resume and RunDir(args.out / sc.name).is_up_to_date(sc):
             print(f"{sc.name}: outputs up to date, skipped (--resume)")
             finished.append(sc.name)
+            continue
+        refused = not_ours(args.out / sc.name)
+        if refused:
+            print(
+                f"{sc.name}: refused: {args.out / sc.name} {refused}; move it away or choose "
+                "another --out (nothing was changed)",
+                file=sys.stderr,
+            )
+            failed = True
             continue
         problem = _too_big(sc, args.out, workers, args.chunk_size, disk_taken)
         if problem:

@@ -195,6 +195,30 @@ def encode_chunk(
     )
 
 
+def not_ours(path: Path) -> str | None:
+    """Why ``path`` must not be replaced by a run, or None when it may be.
+
+    A run replaces only what a run wrote: an earlier run's directory (with its
+    ``manifest.json``), or nothing at all. A file, or a folder holding anything else (the
+    user's own files), is refused, so that nothing the project did not write is deleted.
+    """
+    if not path.exists() and not path.is_symlink():
+        return None
+    if not path.is_dir() or path.is_symlink():
+        return "exists and is not a run directory"
+    try:
+        doc = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if not any(path.iterdir()):
+            return None  # an empty folder: replacing it loses nothing
+        return "exists and was not written by the simulator (it has no manifest.json)"
+    except (OSError, ValueError):
+        return "exists and its manifest.json cannot be read"
+    if not (isinstance(doc, dict) and "scenario_hash" in doc and "scenario" in doc):
+        return "exists and its manifest.json is not a run's"
+    return None
+
+
 class RunWriter:
     """Streams one scenario's chunks to disk and publishes the run atomically.
 
@@ -259,6 +283,11 @@ class RunWriter:
         doc = manifest(self.scenario, self.replications, len(self.chunks))
         (self.tmp / "manifest.json").write_text(json.dumps(doc, indent=2) + "\n")
         final = self.out / self.scenario.name
+        refused = not_ours(final)
+        if refused:
+            raise FileExistsError(
+                f"{final}: {refused}; move it away or choose another --out (nothing was replaced)"
+            )
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{self.scenario.name}.old.", dir=self.out))
             os.replace(final, old / "previous")

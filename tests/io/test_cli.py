@@ -392,3 +392,41 @@ def test_implausible_settings_warn_but_run(
     child.write_text(child.read_text().replace("0.51", "1.0"))
     assert main(["validate", str(child)]) == 2
     assert "cannot all hold" in capsys.readouterr().err
+
+
+def test_a_folder_of_the_users_named_like_a_scenario_is_never_deleted(
+    baseline_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder the simulator did not write (no manifest.json) is refused, whole, with a
+    one-line message and exit 1; an earlier run of ours is still replaced."""
+    out = tmp_path / "out"
+    mine = out / "baseline"
+    mine.mkdir(parents=True)
+    (mine / "notes.txt").write_text("my own notes\n")
+    capsys.readouterr()
+    assert main(["run", str(baseline_path), "-n", "2", "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "baseline: refused:" in err and "no manifest.json" in err and "Traceback" not in err
+    assert (mine / "notes.txt").read_text() == "my own notes\n"
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    # A run directory of ours is replaced as before.
+    (mine / "notes.txt").unlink()
+    assert main(["run", str(baseline_path), "-n", "2", "--out", str(out), "--quiet"]) == 0
+    assert main(["run", str(baseline_path), "-n", "3", "--out", str(out), "--quiet"]) == 0
+    manifest = json.loads((mine / "manifest.json").read_text())
+    assert manifest["replications"] == 3
+
+
+def test_the_writer_itself_refuses_to_replace_what_it_did_not_write(
+    baseline: Any, tmp_path: Path
+) -> None:
+    from sim.store.writer import write_run
+
+    res = run(baseline, replications=range(2))
+    target = tmp_path / "baseline"
+    target.mkdir()
+    (target / "data.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(FileExistsError, match=r"no manifest\.json"):
+        write_run(res, tmp_path)
+    assert (target / "data.csv").read_text() == "a,b\n1,2\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["baseline"]  # no temporary left behind
