@@ -79,6 +79,17 @@ def _pick(rows: npt.NDArray[np.int64], r: int) -> Rows:
     return slice(None) if rows.size == r else rows
 
 
+def _present(e: Engine, m: int, pick: Rows, n: int) -> Bools:
+    """Members at month ``m``'s meeting in the picked replications: seated and not absent,
+    shape (n, members)."""
+    seated = e.seated[None, :]
+    if e.attendance is None:
+        out: Bools = np.repeat(seated, n, axis=0)
+        return out
+    out = e.board.attendance(e.attendance[pick, m]) & seated
+    return out
+
+
 class RecoveryPlan:
     """Monthly forecast outturn; pauses of discretionary lines when a deficit looms."""
 
@@ -185,12 +196,7 @@ class RecoveryPlan:
         rows = np.flatnonzero(held)
         n = rows.size
         pick = _pick(rows, r)
-        seated = e.seated[None, :]
-        present = (
-            e.board.attendance(e.attendance[pick, m]) & seated
-            if e.attendance is not None
-            else np.repeat(seated, n, axis=0)
-        )
+        present = _present(e, m, pick, n)
         # Only a quorate board can approve pauses beyond the director's delegated limit.
         quorate = e.board.decide(present, e.seated).quorate
         asked_for = self.pending[pick].copy()
@@ -262,12 +268,7 @@ class BoardVote:
         rows = np.flatnonzero(held)
         pick = _pick(rows, r)
         n = rows.size
-        seated = e.seated[None, :]
-        present = (
-            e.board.attendance(e.attendance[pick, m]) & seated
-            if e.attendance is not None
-            else np.repeat(seated, n, axis=0)
-        )
+        present = _present(e, m, pick, n)
         decision = e.board.decide(present, e.seated)
         cover = np.repeat(decision.cover[:, None], p, axis=1)
         pivot = np.repeat(decision.pivot[:, None], p, axis=1)
