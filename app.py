@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sim.app.page import results_page
-from sim.app.screen import show_run_error
+from sim.app.screen import failure_line, show_error, show_run_error
 from sim.app.session import initialise
 from sim.app.views import View, compare, decisions, deficits, money, power, primary, summary
 
@@ -23,7 +23,11 @@ def main() -> None:
     """Draw the page: the controls and headline, then the open view (only it is computed)."""
     st.set_page_config(page_title="ICB funding simulator", page_icon="🏥", layout="wide")
     initialise()
-    showing = results_page()
+    try:
+        showing = results_page()
+    except Exception as exc:  # one line, as every failure on the page, never a traceback
+        show_error(failure_line("the page could not be drawn", exc))
+        showing = None
     if showing is None:
         st.stop()
         return

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import streamlit as st
 
 from sim.analysis.summary import summarise
+from sim.app.memory import uncached
 from sim.engine.results import Results
 from sim.scenario.format import Scenario
 from sim.store.tables import timeseries_table
@@ -27,14 +28,14 @@ def summary_csv_bytes(res: Results) -> bytes:
     """``summary.csv`` of a run (as ``python -m sim run`` writes it)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "summary.csv"
-        write_summary_csv(summarise(res), path)
+        write_summary_csv(summarise(uncached(res)), path)
         return path.read_bytes()
 
 
 def timeseries_parquet_bytes(res: Results) -> bytes:
     """``timeseries.parquet`` of a run (as ``python -m sim run`` writes it)."""
     buf = io.BytesIO()
-    pq.write_table(timeseries_table(res), buf)
+    pq.write_table(timeseries_table(uncached(res)), buf)
     return buf.getvalue()
 
 
@@ -46,7 +47,7 @@ def outputs_zip_bytes(res: Results) -> bytes:
     """
     buf = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp:
-        run_dir = write_run(res, tmp)
+        run_dir = write_run(uncached(res), tmp)
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for f in sorted(p for p in run_dir.rglob("*") if p.is_file()):
                 zf.write(f, f"{run_dir.name}/{f.relative_to(run_dir).as_posix()}")
@@ -58,14 +59,16 @@ def report_html(res: Results) -> str:
     from sim.report.page import render_report
 
     with tempfile.TemporaryDirectory() as tmp:
-        run_dir = write_run(res, tmp)
+        run_dir = write_run(uncached(res), tmp)
         return render_report([run_dir])
 
 
 def result_downloads(res: Results, name: str) -> None:
     """Four buttons: the summary, the time series, every output file and the report.
 
-    Large files are built when clicked (the button is given a function, not bytes).
+    Large files are built when clicked (the button is given a function, not bytes), each
+    from a copy of the results whose caches go with it (:func:`sim.app.memory.uncached`),
+    so that a download leaves the run's memory as it was.
     """
     c1, c2, c3, c4 = st.columns(4)
     c1.download_button(

@@ -17,7 +17,7 @@ from sim.app.changes import scenario_changes
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.format import Scenario
 from sim.scenario.loader import MAX_FILE_BYTES, parse_scenario, read_toml, variant_name
-from sim.scenario.toml_text import inline
+from sim.scenario.messages import shown
 from sim.store.writer import scenario_document
 
 
@@ -87,7 +87,7 @@ def read_upload(file_name: str, data: bytes) -> Scenario:
             [
                 Problem(
                     "extends",
-                    f"an upload cannot extend another file ({inline(doc['extends'])} is not "
+                    f"an upload cannot extend another file ({shown(doc['extends'])} is not "
                     "here); upload a complete scenario, such as one downloaded from this app",
                 )
             ],

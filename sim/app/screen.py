@@ -27,10 +27,25 @@ def show_warnings(lines: list[str]) -> None:
         st.warning("  \n".join(literal(line) for line in lines), icon=":material/warning:")
 
 
+#: Most characters of an unexpected error's message shown (the rest is cut).
+MAX_MESSAGE = 300
+
+
+def failure_line(where: str, exc: BaseException) -> str:
+    """An unexpected failure as one line: where, the error's type and its message, line
+    breaks and runs of spaces folded, cut at :data:`MAX_MESSAGE` characters (no traceback:
+    it would show the server's paths and help nobody at the page)."""
+    text = " ".join(str(exc).split())
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 1] + "…"
+    head = " ".join(f"{where}: {type(exc).__name__}".split())
+    return f"{head}: {text}" if text else head
+
+
 def show_run_error(scenario: Scenario, exc: Exception, where: str = "") -> None:
     """A failure while running or drawing, in one line (as the CLI reports it)."""
     what = f"{where} failed" if where else "run failed"
-    show_error(f"{scenario.name}: {what}: {type(exc).__name__}: {exc}")
+    show_error(failure_line(f"{scenario.name}: {what}", exc))
 
 
 def table_height(rows: int) -> int:

@@ -18,6 +18,7 @@ import streamlit as st
 
 from sim.app.controller import fence_choices, settings_of
 from sim.app.handoff import read_upload
+from sim.app.screen import failure_line
 from sim.scenario.errors import ScenarioError
 from sim.scenario.format import Scenario
 from sim.scenario.loader import display_path, load_scenario
@@ -84,6 +85,9 @@ def load_file(path: Path) -> None:
     except ScenarioError as exc:
         ss["load_error"] = str(exc)
         return
+    except Exception as exc:  # anything else is one line too: a callback's error is a traceback
+        ss["load_error"] = failure_line(f"{display_path(path)}: cannot be read", exc)
+        return
     use_scenario(scenario, display_path(path))
 
 
@@ -123,6 +127,9 @@ def on_upload() -> None:
         scenario = read_upload(upload.name, upload.getvalue())
     except ScenarioError as exc:
         ss["load_error"] = str(exc)
+        return
+    except Exception as exc:  # anything else is one line too: a callback's error is a traceback
+        ss["load_error"] = failure_line(f"{upload.name} (upload): cannot be read", exc)
         return
     label = f"{upload.name} (upload)"
     use_scenario(scenario, label)

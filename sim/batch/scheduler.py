@@ -180,7 +180,10 @@ def run_batch(
                 yield from failures()
                 continue
             if not batch.pending:
-                break
+                # Scenarios may have failed in fill() itself (outputs that cannot be
+                # written): report them before ending, or they would vanish silently.
+                yield from failures()
+                return
             try:
                 done = backend.wait_any(list(batch.pending))
             except Exception as exc:  # the cluster itself is gone: nothing more can run

@@ -16,7 +16,9 @@ from sim.scenario.loader import display_path, load_scenario
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    scenarios, invalid = load_all(args.files, overrides=args.overrides)
+    scenarios, invalid = load_all(
+        args.files, overrides=args.overrides, max_variants=args.max_variants
+    )
     for sc in scenarios:
         print(f"ok: {sc.name}")
     return EXIT_INVALID if invalid else EXIT_OK

@@ -52,7 +52,9 @@ def progress_bar(name: str, total: int, quiet: bool) -> Iterator[_Bar | None]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    scenarios, invalid = load_all(args.files, unique_names=True, overrides=args.overrides)
+    scenarios, invalid = load_all(
+        args.files, unique_names=True, overrides=args.overrides, max_variants=args.max_variants
+    )
     failed = False
     update = {}
     if args.replications is not None:
@@ -63,11 +65,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     finished: list[str] = []
     try:
         failed, rerun = _run_all(args, todo, finished)
-        if finished:
-            from sim.report.page import write_report
-
-            names = [sc.name for sc in todo if sc.name in finished]  # in the command's order
-            print(f"\nreport: {write_report(args.out, [args.out / n for n in names])}")
+        names = [sc.name for sc in todo if sc.name in finished]  # in the command's order
+        if names and not _write_report(args.out, names):
+            failed = True
         if rerun:
             print(
                 f"{len(rerun)} scenario(s) failed and were not written: {', '.join(rerun)}. "
@@ -85,6 +85,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     if invalid:
         return EXIT_INVALID
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _write_report(out: Path, names: list[str]) -> bool:
+    """Write ``out/report.html`` of the named runs; whether it was written (if not, say why
+    in one line: the runs themselves are published and stay as they are)."""
+    from sim.report.page import REPORT_FILE, write_report
+
+    try:
+        path = write_report(out, [out / n for n in names])
+    except OSError as exc:
+        print(
+            f"report: cannot write {out / REPORT_FILE}: {exc.strerror or exc}; the scenario "
+            "outputs are complete (rerun with --resume to write the report only)",
+            file=sys.stderr,
+        )
+        return False
+    print(f"\nreport: {path}")
+    return True
 
 
 def _available_memory() -> int | None:
@@ -142,6 +160,21 @@ def _too_big(
     return None
 
 
+def _clean_up(out: Path) -> None:
+    """Remove what runs killed earlier left in ``out`` (their hidden temporaries), and say so."""
+    from sim.store.temporaries import remove_stale
+
+    cleaned = remove_stale(out)
+    if cleaned.restored:
+        names = ", ".join(p.name for p in cleaned.restored)
+        print(f"{out}: put back the previous run of {names} (a run replacing it was killed)")
+    if cleaned.removed:
+        print(
+            f"{out}: removed {len(cleaned.removed)} temporary file(s) of runs that were killed "
+            "before they finished"
+        )
+
+
 def _local_workers(args: argparse.Namespace) -> int:
     """Worker processes on this machine: ``--workers``, or for ``--dask local`` one per core."""
     if args.dask == "local":
@@ -162,12 +195,13 @@ def _run_all(
     from sim.batch.scheduler import run_batch
     from sim.model.power import format_power
     from sim.store.run_dir import RunDir
-    from sim.store.writer import not_ours
+    from sim.store.writer import not_ours, unwritable
     from sim.units.calendar import Calendar
 
     failed = False
     rerun: list[str] = []
     runs: list[Scenario] = []
+    _clean_up(args.out)
     workers = _local_workers(args)
     if args.dask not in (None, "local") and args.workers:
         print(
@@ -199,6 +233,10 @@ def _run_all(
         runs.append(sc)
     if not runs:
         return failed, rerun
+    problem = unwritable(args.out)
+    if problem:
+        print(f"--out {args.out}: cannot write there: {problem} (nothing was run)", file=sys.stderr)
+        return True, rerun
     total = sum(sc.replications for sc in runs)
     with progress_bar(f"{len(runs)} scenario(s)", total, args.quiet) as progress:
         say = print if progress is None else progress.write

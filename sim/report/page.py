@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from sim.report.sections import comparison, header, variant_section
 from sim.report.text import name_html, slug
 from sim.report.variant import Variant, fans, load_variant
 from sim.store.run_dir import RunDirError
+from sim.store.temporaries import temporary_file
 
 REPORT_FILE = "report.html"
 DEFAULT_TITLE = "ICB funding simulator: batch report"
@@ -105,8 +105,8 @@ def write_report(out_dir: Path, run_dirs: Sequence[Path]) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     text = render_report(run_dirs)
     final = out_dir / REPORT_FILE
-    fd, tmp_name = tempfile.mkstemp(prefix=".report.", suffix=".html.tmp", dir=out_dir)
-    tmp = Path(tmp_name)
+    # Named after this process, so a later run removes it if this one is killed.
+    fd, tmp = temporary_file(out_dir, "report", ".html.tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

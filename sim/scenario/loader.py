@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import hashlib
 import itertools
 import json
 import os
 import re
+import stat
+import sys
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,13 +19,25 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.scenario.consistency import check_consistency
-from sim.scenario.errors import Problem, ScenarioError, field_path
+from sim.scenario.errors import Problem, ScenarioError, echo, echo_path, field_path
 from sim.scenario.format import Scenario
-from sim.scenario.messages import problems_of
-from sim.scenario.toml_text import shown
+from sim.scenario.messages import problems_of, shown
+from sim.scenario.toml_text import deep_merge, leaf_paths, sets_path, too_deep
 
 #: Largest scenario file accepted (bytes); also the app's upload limit.
 MAX_FILE_BYTES = 1_000_000
+#: Deepest nesting of arrays and tables accepted. A scenario needs four levels
+#: (``board.plan_tilt.trust.primary``); far deeper input would exhaust the recursion of the
+#: TOML reader and of everything that reads the document after it.
+MAX_NESTING = 16
+#: Most variants a ``[sweep]`` may give by default (``--max-variants`` sets another limit).
+#: Each variant is validated before anything runs (about 5 ms each), and each is a run.
+MAX_VARIANTS = 1_000
+#: Top-level keys of a scenario file: a parent with any other key is not a scenario file.
+FILE_KEYS = frozenset(
+    {"extends", "sweep", *(f.alias or n for n, f in Scenario.model_fields.items())}
+)
+_NESTING = f"arrays or tables nested more than {MAX_NESTING} levels deep"
 
 
 def display_path(path: Path) -> str:
@@ -35,69 +50,134 @@ def display_path(path: Path) -> str:
 
 
 def read_toml(path: Path, source: str | None = None) -> dict[str, Any]:
-    """Read one TOML file (no ``extends`` handling), with one-line errors."""
+    """Read one TOML file (no ``extends`` handling), with one-line errors.
+
+    A UTF-8 byte-order mark (which some Windows editors write) is accepted, and at most
+    :data:`MAX_FILE_BYTES` are read, so that a device or endless file cannot exhaust memory.
+    """
     src = source or display_path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise ScenarioError(src, [Problem("", "file not found")]) from None
+        raise ScenarioError.at(src, "", "file not found") from None
     except OSError as exc:
-        raise ScenarioError(src, [Problem("", f"cannot read file ({exc.strerror})")]) from None
+        raise ScenarioError.at(src, "", f"cannot read file ({exc.strerror})") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(src, [Problem("", f"file is larger than {MAX_FILE_BYTES} bytes")])
+        raise ScenarioError.at(src, "", f"file is larger than {MAX_FILE_BYTES} bytes")
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
-        raise ScenarioError(src, [Problem("", "file is not UTF-8 text")]) from None
+        raise ScenarioError.at(src, "", "file is not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(src, [Problem("", f"invalid TOML: {exc}")]) from None
+        raise ScenarioError.at(src, "", f"invalid TOML: {exc}") from None
+    except RecursionError:
+        # The reader recurses once per level of nesting (hundreds of levels reach the limit).
+        raise ScenarioError.at(src, "", f"invalid TOML: {_NESTING}") from None
+    except ValueError as exc:
+        # int() refuses a whole number of thousands of digits (a guard against slow parsing).
+        reason = (
+            f"a whole number has more than {sys.get_int_max_str_digits()} digits"
+            if "integer string conversion" in str(exc)
+            else echo(str(exc), 120)
+        )
+        raise ScenarioError.at(src, "", f"invalid TOML: {reason}") from None
+    _check_nesting(data, src)
+    return data
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``override`` into ``base``: tables merge key by key, everything else is replaced.
-
-    Arrays (sectors, members, ring-fences) are replaced whole, so a child file states the
-    complete list it wants rather than patching items by position.
-    """
-    out = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+def _check_nesting(data: dict[str, Any], source: str) -> None:
+    deep = too_deep(data, MAX_NESTING)
+    if deep is not None:
+        raise ScenarioError.at(source, field_path((deep,)), _NESTING)
 
 
-def resolve_file(path: Path, _chain: tuple[tuple[Path, str], ...] = ()) -> dict[str, Any]:
+#: Where inherited values come from: a key path (tables only) to the parent file that set it.
+Origins = dict[tuple[str, ...], str]
+
+
+class _Cycle(ScenarioError):
+    """An ``extends`` cycle, reported once by the file the command named (not wrapped)."""
+
+
+def resolve_file(path: Path) -> dict[str, Any]:
     """Read ``path`` and the files it ``extends``, merged into one dictionary.
 
     ``extends`` is resolved relative to the file that names it; ``name`` is never inherited.
     """
+    return _resolve(path, ())[0]
+
+
+def _resolve(path: Path, chain: tuple[tuple[Path, str], ...]) -> tuple[dict[str, Any], Origins]:
+    """The merged document of ``path`` and its parents, and which parent set which value."""
     real = path.resolve()
     src = display_path(path)
-    if any(real == seen for seen, _ in _chain):
+    if any(real == seen for seen, _ in chain):
         # Name the files as the user gave them (not resolved), like every other message.
-        cycle = " -> ".join([*(shown for _, shown in _chain), src])
-        raise ScenarioError(_chain[0][1], [Problem("extends", f"cycle: {cycle}")])
+        cycle = " -> ".join([*(name for _, name in chain), src])
+        raise _Cycle(chain[0][1], [Problem("extends", f"cycle: {cycle}")])
     data = read_toml(path, src)
+    if chain:
+        foreign = sorted(k for k in data if k not in FILE_KEYS)
+        if foreign:
+            # Not a scenario file: refuse it whole, so that none of its values is echoed.
+            keys = ", ".join(repr(echo(k)) for k in foreign[:3])
+            more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+            raise ScenarioError.at(
+                src, "", f"not a scenario file ({keys}{more}: not scenario fields)"
+            )
     parent = data.pop("extends", None)
     if parent is None:
-        return data
-    if not isinstance(parent, str) or not parent:
-        raise ScenarioError(src, [Problem("extends", f"must be a file name, got {shown(parent)}")])
-    parent_path = path.parent / parent
-    if not parent_path.exists():
+        return data, {}
+    parent_path = _parent_file(path, parent, src)
+    parent_src = display_path(parent_path)
+    try:
+        base, origins = _resolve(parent_path, (*chain, (real, src)))
+    except _Cycle:
+        raise
+    except ScenarioError as exc:
+        # Say that the parent failed, naming it as the parent, on the child's own line.
         raise ScenarioError(
-            src, [Problem("extends", f"parent file not found: {display_path(parent_path)}")]
-        )
-    if not parent_path.is_file():
-        raise ScenarioError(
-            src, [Problem("extends", f"parent is not a file: {display_path(parent_path)}")]
-        )
-    base = resolve_file(parent_path, (*_chain, (real, src)))
+            src,
+            [
+                Problem("extends", f"parent file {echo_path(parent_src)}: {where}{p.reason}")
+                for p in exc.problems
+                for where in [f"{p.field}: " if p.field else ""]
+            ],
+        ) from None
     base.pop("name", None)
     base.pop("sweep", None)  # a sweep belongs to the file that declares it
-    return deep_merge(base, data)
+    origins = {**dict.fromkeys(leaf_paths(base), parent_src), **origins}
+    return deep_merge(base, data), {k: v for k, v in origins.items() if not sets_path(data, k)}
+
+
+def _parent_file(path: Path, parent: Any, src: str) -> Path:
+    """The file an ``extends`` names: a regular ``*.toml`` file (a link to one is followed)."""
+    if not isinstance(parent, str) or not parent or "\0" in parent:  # no file name holds NUL
+        raise ScenarioError.at(src, "extends", f"must be a file name, got {shown(parent)}")
+    parent_path = path.parent / parent
+    name = echo_path(display_path(parent_path))
+    if not parent.endswith(".toml"):
+        raise ScenarioError.at(
+            src, "extends", f"must name a .toml scenario file, got {shown(parent)}"
+        )
+    try:
+        mode = parent_path.stat().st_mode
+    except FileNotFoundError:
+        raise ScenarioError.at(src, "extends", f"parent file not found: {name}") from None
+    except OSError as exc:  # a name too long, a folder that is a file, no permission
+        raise ScenarioError.at(
+            src, "extends", f"cannot read parent file {name} ({exc.strerror})"
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise ScenarioError.at(src, "extends", f"parent is not a regular file: {name}")
+    if parent_path.resolve().suffix != ".toml":
+        raise ScenarioError.at(
+            src, "extends", f"parent is a link to a file that is not .toml: {name}"
+        )
+    return parent_path
 
 
 def parse_scenario(
@@ -115,7 +195,7 @@ def parse_scenario(
     """
     data = dict(data)
     if "extends" in data:
-        raise ScenarioError(source, [Problem("extends", "only files can extend other files")])
+        raise ScenarioError.at(source, "extends", "only files can extend other files")
     if default_name and "name" not in data:
         data["name"] = default_name
     try:
@@ -139,17 +219,18 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
             of them sets ``name``.
     """
     p = Path(path)
-    data = resolve_file(p)
+    data, origins = _resolve(p, ())
     if "sweep" in data:
-        raise ScenarioError(
+        raise ScenarioError.at(
             display_path(p),
-            [Problem("sweep", "the file declares a sweep: load its variants with load_variants")],
+            "sweep",
+            "the file declares a sweep: load its variants with load_variants",
         )
-    return _with_overrides(p, data, overrides)
+    return _variant(p, data, origins, overrides)
 
 
 def load_variants(
-    path: str | Path, overrides: Sequence[str] = ()
+    path: str | Path, overrides: Sequence[str] = (), max_variants: int = MAX_VARIANTS
 ) -> list[Scenario | ScenarioError]:
     """Every variant of a scenario file: one per point of its ``[sweep]`` grid, or itself.
 
@@ -157,57 +238,105 @@ def load_variants(
     ``"board.rule" = ["simple_majority", "two_thirds"]``; the variants are the grid of all
     combinations, each named after its settings. Each variant is validated on its own: an
     invalid one comes back as its :class:`ScenarioError`, and the others are unaffected.
+    A grid of more than ``max_variants`` is refused, counted from the lists' lengths before
+    any variant is made.
     """
     p = Path(path)
     source = display_path(p)
-    data = resolve_file(p)
+    data, origins = _resolve(p, ())
     sweep = data.pop("sweep", None)
     if sweep is None:
-        return [_attempt(p, data, overrides)]
+        return [_attempt(p, data, origins, overrides)]
     if not isinstance(sweep, dict) or not sweep:
-        raise ScenarioError(
-            source, [Problem("sweep", "must be a table of field paths to lists of values")]
-        )
-    axes = []
+        raise ScenarioError.at(source, "sweep", "must be a table of field paths to lists of values")
     for key, values in sweep.items():
         if not isinstance(values, list) or not values:
-            raise ScenarioError(
-                source, [Problem(f"sweep.{key}", "must be a non-empty list of values")]
+            raise ScenarioError.at(
+                source, f"sweep.{echo(key)}", "must be a non-empty list of values"
             )
-        for v in values:
-            if isinstance(v, dict | list):
-                raise ScenarioError(
-                    source,
-                    [
-                        Problem(
-                            f"sweep.{key}",
-                            f"values must be numbers, text or true/false, got {shown(v)}",
-                        )
-                    ],
-                )
-        axes.append([f"{key}={json.dumps(v)}" for v in values])
+    count = 1
+    for values in sweep.values():
+        count *= len(values)
+        if count > 10**18:  # refused whatever the limit: no need to count every digit
+            break
+    if count > max_variants:
+        many = f"{count:,}" if count <= 10**18 else f"more than {10**18:,}"
+        raise ScenarioError.at(
+            source,
+            "sweep",
+            f"gives {many} variants, more than the limit of {max_variants:,} "
+            "(--max-variants sets another)",
+        )
+    for key, values in sweep.items():
+        wrong = next(
+            (v for v in values if isinstance(v, dict | list | datetime.date | datetime.time)), None
+        )
+        if wrong is not None:
+            raise ScenarioError.at(
+                source,
+                f"sweep.{echo(key)}",
+                f"values must be numbers, text or true/false, got {shown(wrong)}",
+            )
+    axes = [[(key, v) for v in values] for key, values in sweep.items()]
     return [
-        _attempt(p, copy.deepcopy(data), [*overrides, *combo]) for combo in itertools.product(*axes)
+        _attempt(p, copy.deepcopy(data), origins, overrides, combo)
+        for combo in itertools.product(*axes)
     ]
 
 
-def _attempt(p: Path, data: dict[str, Any], overrides: Sequence[str]) -> Scenario | ScenarioError:
+def _attempt(
+    p: Path,
+    data: dict[str, Any],
+    origins: Origins,
+    overrides: Sequence[str],
+    sweep: Sequence[tuple[str, Any]] = (),
+) -> Scenario | ScenarioError:
     try:
-        return _with_overrides(p, data, overrides)
+        return _variant(p, data, origins, overrides, sweep)
     except ScenarioError as exc:
         return exc
 
 
-def _with_overrides(p: Path, data: dict[str, Any], overrides: Sequence[str]) -> Scenario:
+def _variant(
+    p: Path,
+    data: dict[str, Any],
+    origins: Origins,
+    overrides: Sequence[str],
+    sweep: Sequence[tuple[str, Any]] = (),
+) -> Scenario:
+    """A file's document with its ``--set`` overrides and sweep settings, validated; a
+    problem with a value a parent file set names that parent."""
+    source = display_path(p)
     name = _safe_name(p.stem)
-    if overrides:
+    settings = [(*parse_override(item, source), "--set") for item in overrides]
+    settings += [(key, value, "sweep") for key, value in sweep]
+    if settings:
         base = data.pop("name", None)
-        for item in overrides:
-            apply_override(data, item, display_path(p))
-        if "name" not in data or not any(o.partition("=")[0].strip() == "name" for o in overrides):
+        for key, value, via in settings:
+            steps = set_path(data, key, value, source, via)
+            top = tuple(itertools.takewhile(lambda s: isinstance(s, str), steps))
+            # The value is the command's now, not the parent's (nor any it was inside).
+            origins = {k: v for k, v in origins.items() if k[: len(top)] != top[: len(k)]}
+        if not any(key == "name" for key, _, _ in settings):
             data.pop("name", None)
-            name = variant_name(base if isinstance(base, str) else name, overrides)
-    return parse_scenario(data, display_path(p), default_name=name)
+            labels = [*overrides, *(f"{k}={json.dumps(v)}" for k, v in sweep)]
+            name = variant_name(base if isinstance(base, str) else name, labels)
+        _check_nesting(data, source)
+    try:
+        return parse_scenario(data, source, default_name=name)
+    except ScenarioError as exc:
+        inherited = {field_path(keys): parent for keys, parent in origins.items()}
+        raise ScenarioError(source, [_attributed(q, inherited) for q in exc.problems]) from None
+
+
+def _attributed(problem: Problem, inherited: dict[str, str]) -> Problem:
+    """``problem``, saying which parent file set the value it is about, if one did."""
+    field = problem.field
+    for end in [m.start() for m in re.finditer(r"[.\[]", field)] + [len(field)]:
+        if field[:end] in inherited:
+            parent = echo_path(inherited[field[:end]])
+            return Problem(field, f"{problem.reason} (set in parent file {parent})")
+    return problem
 
 
 def variant_name(base: str, overrides: Sequence[str]) -> str:
@@ -228,50 +357,63 @@ _PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
 
 def apply_override(data: dict[str, Any], item: str, source: str) -> None:
     """Set ``path.to.field[i].x=value`` in a scenario dictionary, in place."""
+    set_path(data, *parse_override(item, source), source, "--set")
+
+
+def parse_override(item: str, source: str) -> tuple[str, Any]:
+    """``path.to.field=value`` as the path and the value: a TOML value, or else the text."""
     key, sep, text = item.partition("=")
-    key = key.strip()
+    key, text = key.strip(), text.strip()
     if not sep or not key:
-        raise ScenarioError(
-            source, [Problem("--set", f"must be path.to.field=value, got {item!r}")]
-        )
+        raise ScenarioError.at(source, "--set", f"must be path.to.field=value, got {shown(item)}")
     try:
-        value: Any = tomllib.loads(f"v = {text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = text.strip()
+        document = tomllib.loads(f"v = {text}")
+    except RecursionError:
+        raise ScenarioError.at(source, f"--set {echo(key)}", _NESTING) from None
+    except ValueError:  # not a TOML value, or a whole number too long to read: the text
+        return key, text
+    # A line break could add more keys than v: such a value is text, not a TOML value.
+    return key, document["v"] if list(document) == ["v"] else text
+
+
+def set_path(data: dict[str, Any], key: str, value: Any, source: str, via: str) -> list[str | int]:
+    """Set the field at the path ``key`` (``a.b[2].c``) to ``value``, in place; return the
+    path's steps. Errors name the setting as ``via`` (``--set`` or ``sweep``) and ``key``."""
+    label = f"{via} {echo(key)}" if via == "--set" else f"{via}.{echo(key)}"
     steps: list[str | int] = []
     for part in key.split("."):
         m = _PATH_PART.fullmatch(part)
         if not m:
-            raise ScenarioError(source, [Problem(f"--set {key}", f"not a field path: {part!r}")])
+            raise ScenarioError.at(source, label, f"not a field path: {shown(part)}")
         steps.append(m.group(1))
         steps += [int(i) for i in re.findall(r"\d+", m.group(2))]
+    if len(steps) > MAX_NESTING:
+        raise ScenarioError.at(source, label, f"more than {MAX_NESTING} steps deep")
     node: Any = data
     for here, step in enumerate(steps[:-1]):
         nxt = steps[here + 1]
         if isinstance(step, int):
             if not isinstance(node, list) or step >= len(node):
                 where = field_path(tuple(steps[: here + 1]))
-                raise ScenarioError(source, [Problem(f"--set {key}", f"no item {where}")])
+                raise ScenarioError.at(source, label, f"no item {where}")
             node = node[step]
         else:
             if not isinstance(node, dict):
-                raise ScenarioError(
-                    source, [Problem(f"--set {key}", f"{step!r} is not in a table")]
-                )
+                raise ScenarioError.at(source, label, f"{shown(step)} is not in a table")
             node = node.setdefault(step, [] if isinstance(nxt, int) else {})
     last = steps[-1]
     if isinstance(last, int):
         if not isinstance(node, list) or last >= len(node):
-            raise ScenarioError(
-                source, [Problem(f"--set {key}", f"no item {field_path(tuple(steps))}")]
-            )
+            raise ScenarioError(source, [Problem(label, f"no item {field_path(tuple(steps))}")])
         node[last] = value
     elif isinstance(node, dict):
         node[last] = value
     else:
-        raise ScenarioError(source, [Problem(f"--set {key}", f"{last!r} is not in a table")])
+        raise ScenarioError.at(source, label, f"{shown(last)} is not in a table")
+    return steps
 
 
 def _safe_name(stem: str) -> str:
-    name = "".join(c if c.isalnum() or c in "_.-" else "_" for c in stem).lstrip(".-")
-    return name or "scenario"
+    # ASCII only: a scenario name is ASCII (it names a folder on every system).
+    ok = "".join(c if (c.isascii() and c.isalnum()) or c in "_.-" else "_" for c in stem)
+    return ok.lstrip(".-") or "scenario"

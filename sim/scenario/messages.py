@@ -3,14 +3,16 @@ written in TOML, and the reason in words (``must be a number, got 'high'``)."""
 
 from __future__ import annotations
 
+import datetime
 import re
+from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from sim.scenario.errors import Problem, field_path
+from sim.scenario.errors import ECHO_LIMIT, Problem, cut, field_path
 from sim.scenario.finance import REMOVED_FIELDS
-from sim.scenario.toml_text import shown, type_name
+from sim.scenario.toml_text import type_name
 
 #: Pydantic labels for the branches of a union (``float``, ``constrained-float``,
 #: ``literal['overall']``, ``function-after[_month(), str]``, ...): not field names.
@@ -28,6 +30,22 @@ _TYPE_ERRORS = {
     "bool_type": "true or false",
     "bool_parsing": "true or false",
 }
+
+
+def shown(value: Any) -> str:
+    """A parsed TOML value as a message echoes it (``true``, ``'text'``, ``2027-04-01``): a
+    table or list by its type, and a long text or number cut, saying how long it was."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))  # 1e12 reads as 1000000000000, not 1000000000000.0
+    if isinstance(value, str) and len(value) > ECHO_LIMIT:
+        return f"{value[:ECHO_LIMIT] + '…'!r} ({len(value):,} characters)"
+    if isinstance(value, int | float | str):
+        return cut(repr(value))  # repr escapes line breaks and control characters
+    if isinstance(value, datetime.date | datetime.time):
+        return f"the date {value.isoformat()}"
+    return type_name(value)
 
 
 def _expected(err: ErrorDetails) -> str | None:

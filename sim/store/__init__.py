@@ -1,1 +1,1 @@
-"""Finished runs on disk: the tables' columns, the atomic writer, and the one reader of a run directory."""
+"""Finished runs on disk: the tables' columns, the atomic writer and its temporaries, and the one reader of a run directory."""

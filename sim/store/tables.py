@@ -117,6 +117,23 @@ OUTPUT_FILES = (
 )
 
 
+def _labels(codes: npt.NDArray[np.int64], names: Sequence[str], index: Any = None) -> pa.Array:
+    """A dictionary-encoded label column, ``names[codes]``, each distinct name once in the
+    dictionary (indices of type ``index``, int16 by default).
+
+    A dictionary holding a value twice (the twelve months of a financial year, the sectors
+    of one kind) makes Arrow's Parquet writer give up the dictionary, and the bytes it
+    writes instead differ from one write to the next: two runs of the same scenario and
+    seed would not be byte-identical.
+    """
+    distinct = list(dict.fromkeys(names))
+    recode = np.array([distinct.index(n) for n in names], dtype=np.int64)
+    return pa.DictionaryArray.from_arrays(
+        pa.array(recode[codes], pa.int16() if index is None else index),
+        pa.array(distinct, pa.string()),
+    )
+
+
 def timeseries_table(res: Results) -> pa.Table:
     """Tidy table: one row per replication, month, place and sector; money in pence."""
     r, m, p, s = res.series["budget"].shape
@@ -130,19 +147,11 @@ def timeseries_table(res: Results) -> pa.Table:
     cols: dict[str, Any] = {
         "replication": pa.array(rep, pa.int64()),
         "month": pa.array(month, pa.int16()),
-        "period": pa.DictionaryArray.from_arrays(pa.array(month, pa.int16()), pa.array(labels)),
-        "financial_year": pa.DictionaryArray.from_arrays(
-            pa.array(month, pa.int16()), pa.array(years)
-        ),
-        "place": pa.DictionaryArray.from_arrays(
-            pa.array(place, pa.int16()), pa.array(res.place_names)
-        ),
-        "sector": pa.DictionaryArray.from_arrays(
-            pa.array(sector, pa.int16()), pa.array(res.sector_names)
-        ),
-        "kind": pa.DictionaryArray.from_arrays(
-            pa.array(sector, pa.int16()), pa.array(res.sector_kinds)
-        ),
+        "period": _labels(month, labels),
+        "financial_year": _labels(month, years),
+        "place": _labels(place, res.place_names),
+        "sector": _labels(sector, res.sector_names),
+        "kind": _labels(sector, res.sector_kinds),
     }
     for name, arr in res.series.items():
         cols[f"{name}_pence"] = pa.array(arr.reshape(-1), pa.int64())
@@ -158,20 +167,12 @@ def transfers_table(res: Results) -> pa.Table:
         {
             "replication": pa.array(t.replication, pa.int64()),
             "month": pa.array(t.month, pa.int16()),
-            "period": pa.DictionaryArray.from_arrays(
-                pa.array(t.month, pa.int16()), pa.array([cal.label(i) for i in range(cal.months)])
-            ),
-            "from_account": pa.DictionaryArray.from_arrays(
-                pa.array(t.source + 1, pa.int32()), pa.array(names)
-            ),
-            "to_account": pa.DictionaryArray.from_arrays(
-                pa.array(t.target + 1, pa.int32()), pa.array(names)
-            ),
+            "period": _labels(t.month, [cal.label(i) for i in range(cal.months)]),
+            "from_account": _labels(t.source + 1, names, pa.int32()),
+            "to_account": _labels(t.target + 1, names, pa.int32()),
             "amount_pence": pa.array(t.amount, pa.int64()),
             "recurrent": pa.array(t.recurrent, pa.bool_()),
-            "reason": pa.DictionaryArray.from_arrays(
-                pa.array(t.reason, pa.int32()), pa.array(t.reasons or ("",))
-            ),
+            "reason": _labels(t.reason, t.reasons or ("",), pa.int32()),
         }
     )
 

@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,6 +42,7 @@ from sim.store.tables import (
     transfers_table,
     write_rows_csv,
 )
+from sim.store.temporaries import PREVIOUS, temporary_dir
 from sim.units.calendar import Calendar
 from sim.version import __version__
 
@@ -219,6 +219,23 @@ def not_ours(path: Path) -> str | None:
     return None
 
 
+def unwritable(out_dir: Path) -> str | None:
+    """Why runs cannot be written under ``out_dir`` (a few words), or None when they can.
+
+    Tried, not guessed from permissions: the directory is made if missing, and a temporary
+    directory made and removed in it (a read-only file system, a full disk or a directory of
+    another user's all fail here, before anything runs).
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        return "is a file, not a directory"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        temporary_dir(out_dir, "probe").rmdir()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
 class RunWriter:
     """Streams one scenario's chunks to disk and publishes the run atomically.
 
@@ -232,7 +249,7 @@ class RunWriter:
         self.scenario = scenario
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{scenario.name}.", dir=self.out))
+        self.tmp = temporary_dir(self.out, scenario.name)
         for name in PART_TABLES:
             (self.tmp / f"{name}.parquet").mkdir()
         self.chunks: dict[int, ChunkOutput] = {}
@@ -289,12 +306,14 @@ class RunWriter:
                 f"{final}: {refused}; move it away or choose another --out (nothing was replaced)"
             )
         if final.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{self.scenario.name}.old.", dir=self.out))
-            os.replace(final, old / "previous")
+            # Killed between these renames, the previous run is put back by the next run
+            # (sim.store.temporaries.remove_stale).
+            old = temporary_dir(self.out, f"{self.scenario.name}.old")
+            os.replace(final, old / PREVIOUS)
             try:
                 os.replace(self.tmp, final)
             except BaseException:
-                os.replace(old / "previous", final)  # put the previous run back
+                os.replace(old / PREVIOUS, final)  # put the previous run back
                 old.rmdir()
                 raise
             shutil.rmtree(old, ignore_errors=True)

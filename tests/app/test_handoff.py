@@ -319,7 +319,7 @@ def test_read_upload_validates_like_the_cli(baseline_path: Path) -> None:
         b"name = [": "x.toml (upload): invalid TOML: ",
         b"\xff\xfe": "x.toml (upload): file is not UTF-8 text",
         b'extends = "baseline.toml"': (
-            'x.toml (upload): extends: an upload cannot extend another file ("baseline.toml" '
+            "x.toml (upload): extends: an upload cannot extend another file ('baseline.toml' "
             "is not here); upload a complete scenario, such as one downloaded from this app"
         ),
         b"[sweep]\n": "x.toml (upload): sweep: the app runs one scenario",

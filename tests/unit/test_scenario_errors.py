@@ -407,7 +407,12 @@ FILE_CASES = [
     ),
     pytest.param(
         {"bad.toml": "extends = 'scenarios'\n", "scenarios/baseline.toml": BASELINE_TEXT},
-        "bad.toml: extends: parent is not a file: scenarios",
+        "bad.toml: extends: must name a .toml scenario file, got 'scenarios'",
+        id="extends-not-toml",
+    ),
+    pytest.param(
+        {"bad.toml": "extends = 'folder.toml'\n", "folder.toml/baseline.toml": BASELINE_TEXT},
+        "bad.toml: extends: parent is not a regular file: folder.toml",
         id="extends-a-folder",
     ),
     pytest.param(
@@ -417,7 +422,8 @@ FILE_CASES = [
     ),
     pytest.param(
         {"bad.toml": "extends = 'parent.toml'\n", "parent.toml": "name = \n"},
-        "parent.toml: invalid TOML: Invalid value (at line 1, column 8)",
+        "bad.toml: extends: parent file parent.toml: invalid TOML: Invalid value "
+        "(at line 1, column 8)",
         id="extends-invalid-parent",
     ),
     pytest.param(
