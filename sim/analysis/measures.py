@@ -85,7 +85,7 @@ MEASURES: tuple[MeasureInfo, ...] = (
         "growth",
         "neither",
         "Growth a year of each sector's spending from the first to the last year, after "
-        "price inflation; one detail per sector.",
+        "price inflation; one detail per sector, and 'all spending' for the total.",
     ),
     MeasureInfo(
         "moved_primary_to_secondary",
@@ -240,6 +240,10 @@ MEASURES: tuple[MeasureInfo, ...] = (
 REGISTRY: dict[str, MeasureInfo] = {m.name: m for m in MEASURES}
 
 
+#: The detail of ``real_growth`` for the whole of the ICB's spending.
+ALL_SPENDING = "all spending"
+
+
 def info(name: str) -> MeasureInfo:
     """The registry entry of a measure (KeyError names an unknown measure)."""
     try:
@@ -287,6 +291,8 @@ def headline_measures(res: Results) -> list[Measure]:
             ratio = by_year[:, -1, s] / np.maximum(by_year[:, 0, s], 1).astype(np.float64)
             growth = (ratio / price) ** (1.0 / (years - 1)) - 1.0
             out.append(_measure("real_growth", name, growth))
+        ratio = total_spend[:, -1] / total_spend[:, 0]
+        out.append(_measure("real_growth", ALL_SPENDING, (ratio / price) ** (1 / (years - 1)) - 1))
     moved = (res.year_transfers_out * primary).sum(axis=(1, 2, 3))
     out.append(_measure("moved_primary_to_secondary", "cumulative", pence_to_pounds_m(moved)))
     capped = np.array([s.spending == "capped" for s in res.scenario.sectors])

@@ -1,4 +1,5 @@
-"""Command line: ``python -m sim run|validate|explain|compare|schema|measures``.
+"""Command line: ``python -m sim run|validate|explain|compare|schema|measures|calibrate|
+sensitivity``.
 
 Exit codes: 0 success, 2 invalid input (one line per problem, no traceback), 1 any other
 failure. Each command is a function of the parsed arguments that returns its exit code.
@@ -10,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from sim.cli.calibrate import cmd_calibrate, cmd_sensitivity
 from sim.cli.commands import (
     cmd_compare,
     cmd_explain,
@@ -27,6 +29,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "compare": cmd_compare,
     "schema": cmd_schema,
     "measures": cmd_measures,
+    "calibrate": cmd_calibrate,
+    "sensitivity": cmd_sensitivity,
 }
 
 __all__ = ["COMMANDS", "build_parser", "main"]

@@ -25,6 +25,28 @@ def positive(text: str) -> int:
     return value
 
 
+def count(text: str) -> int:
+    """A whole number of at least 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
+    return value
+
+
+def seconds(text: str) -> float:
+    """A positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text}")
+    return value
+
+
 def seed(text: str) -> int:
     try:
         value = int(text)
@@ -53,6 +75,20 @@ def dask_address(text: str) -> str:
     return text
 
 
+def add_max_variants(command: argparse.ArgumentParser) -> None:
+    """``--max-variants``, the same for ``run`` and ``validate``."""
+    from sim.scenario.loader import MAX_VARIANTS
+
+    command.add_argument(
+        "--max-variants",
+        type=positive,
+        default=MAX_VARIANTS,
+        metavar="N",
+        help=f"refuse a [sweep] of more than N variants (default {MAX_VARIANTS:,}), counted "
+        "before any is made",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used to document the CLI)."""
     parser = _Parser(prog="python -m sim", description="ICB funding-allocation scenario simulator")
@@ -77,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar (also off when not a terminal)"
     )
+    add_max_variants(run)
     run.add_argument(
         "--resume",
         action="store_true",
@@ -107,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE"
     )
+    add_max_variants(validate)
     explain = sub.add_parser("explain", help="explain a board decision of a finished run")
     explain.add_argument("run_dir", type=Path, help="the --out directory of the run")
     explain.add_argument("--scenario", required=True, help="scenario name (its sub-directory)")
@@ -143,4 +181,89 @@ def build_parser() -> argparse.ArgumentParser:
     )
     measures = sub.add_parser("measures", help="list the headline measures and what each is")
     measures.add_argument("--markdown", action="store_true", help="print docs/measures.md instead")
+    _calibration_commands(sub)
     return parser
+
+
+def _calibration_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``calibrate`` and ``sensitivity`` (docs/calibration.md, docs/sensitivity.md)."""
+    from sim.calibration.history import DATA_DIR
+
+    cal = sub.add_parser(
+        "calibrate", help="fit the model's behavioural parameters to history (and backtest)"
+    )
+    cal.add_argument(
+        "spec",
+        nargs="?",
+        type=Path,
+        default=DATA_DIR / "calibration.toml",
+        help="calibration file: scenario, targets, free parameters (default data/calibration.toml)",
+    )
+    cal.add_argument(
+        "--replications",
+        "-n",
+        type=positive,
+        help="replications per evaluation (default: the scenario's)",
+    )
+    cal.add_argument(
+        "--seed", type=seed, help="seed shared by every evaluation (default: the scenario's)"
+    )
+    cal.add_argument(
+        "--budget", type=seconds, metavar="SECONDS", help="wall-time budget of each fit, seconds"
+    )
+    cal.add_argument(
+        "--screen",
+        type=count,
+        default=32,
+        help="quasi-random points screened before the local fits (default 32; 0: start from "
+        "the scenario's values)",
+    )
+    cal.add_argument(
+        "--backtest", action="store_true", help="also refit without each target and predict it"
+    )
+    cal.add_argument(
+        "--out", type=Path, default=Path("runs"), help="output directory (default: runs)"
+    )
+    cal.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    sens = sub.add_parser(
+        "sensitivity", help="which assumptions drive the headline measures (Morris, then Sobol')"
+    )
+    sens.add_argument("file", type=Path, help="scenario file")
+    sens.add_argument(
+        "--spec",
+        type=Path,
+        default=DATA_DIR / "sensitivity.toml",
+        help="uncertain inputs, their ranges and the measures (default data/sensitivity.toml)",
+    )
+    sens.add_argument(
+        "--replications", "-n", type=positive, default=20, help="replications per run (default 20)"
+    )
+    sens.add_argument(
+        "--seed", type=seed, help="seed shared by every run (default: the scenario's)"
+    )
+    sens.add_argument(
+        "--trajectories", type=positive, default=10, help="Morris trajectories (default 10)"
+    )
+    sens.add_argument(
+        "--samples",
+        type=positive,
+        default=64,
+        help="Sobol' base samples, a power of 2 (default 64)",
+    )
+    sens.add_argument(
+        "--top",
+        type=positive,
+        default=6,
+        help="factors Morris ranks highest, for Sobol' (default 6)",
+    )
+    sens.add_argument(
+        "--out", type=Path, default=Path("runs"), help="output directory (default: runs)"
+    )
+    sens.add_argument(
+        "--resume", action="store_true", help="skip runs whose outputs already exist (by hash)"
+    )
+    sens.add_argument("--workers", "-j", type=positive, help="worker processes (default 1)")
+    sens.add_argument(
+        "--dask", type=dask_address, metavar="local|tcp://HOST:PORT", help="run on a Dask cluster"
+    )
+    sens.add_argument("--quiet", "-q", action="store_true", help="no progress lines")

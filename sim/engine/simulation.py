@@ -290,16 +290,20 @@ class Engine:
             return first, None
         self.plan_shares.append((month, shares))
         pl = sc.planning
+        national = pl.committed_uplift_by_year.get(
+            sys_.calendar.financial_year(y), pl.committed_uplift
+        )
         round_ = planning_round(
             sys_,
             prev_budget=self.plan + self.recurrent_net,
             prev_lines=self.lines,
             outturn=self._spend[month - 12 : month].sum(axis=0),
             totals=totals,
-            uplift=pl.committed_uplift_by_year.get(
-                sys_.calendar.financial_year(y), pl.committed_uplift
-            ),
+            uplift=national,
             cost_improvement=pl.cost_improvement,
+            line_uplift=np.array(
+                [national if s.committed_uplift is None else s.committed_uplift for s in sc.sectors]
+            ),
         )
         everyone = np.ones(len(totals))
         decision = plan_decision(

@@ -2,8 +2,9 @@
 
 The board divides the plan's discretionary money (:mod:`sim.model.planning`). Members think
 in whole budgets: member ``j``'s ideal gives sector ``s`` its first-year share times
-``1 + tilt[c_j][kind_s] + priority[kind_s]``, renormalised, where the tilt belongs to the
-member's constituency and the priority is ICB policy (a "left shift") in force that year.
+``1 + tilt[c_j][kind_s] + priority[kind_s] + priority[s]``, renormalised, where the tilt
+belongs to the member's constituency and the priorities (by kind, and by sector name) are
+ICB policy (a "left shift") in force that year.
 The compromise is the Shapley-Shubik-weighted average of the seated members' ideals, so
 every seat moves it: one more GP seat shifts it towards general practice. Only the
 discretionary lines can follow it (committed and slippage lines are fixed).
@@ -41,12 +42,17 @@ def ideal_shares(board: CompiledBoard, scenario: Scenario, system: System, month
     cal = Calendar(scenario.start_year, scenario.horizon_years)
     in_force = start is None or cal.month_index(start) <= month
     priority = {str(k): v for k, v in scenario.plan.priorities.items()} if in_force else {}
+    by_name = scenario.plan.sectors if in_force else {}
+    policy = np.array(
+        [
+            priority.get(k, 0.0) + by_name.get(n, 0.0)
+            for k, n in zip(system.sector_kinds, system.sector_names, strict=True)
+        ]
+    )
     out = np.empty((board.size, system.sectors))
     for j, constituency in enumerate(board.constituencies):
         tilt = tilts.get(constituency, {})
-        mult = np.array(
-            [1.0 + tilt.get(k, 0.0) + priority.get(k, 0.0) for k in system.sector_kinds]
-        )
+        mult = 1.0 + np.array([tilt.get(k, 0.0) for k in system.sector_kinds]) + policy
         ideal = system.shares * np.maximum(mult, MIN_MULTIPLIER)
         out[j] = ideal / ideal.sum()
     return out

@@ -6,7 +6,9 @@ From the second year, each place's plan is built the way ICB plans are:
    spends to budget; in-year pauses were non-recurrent). A demand-led sector's is last
    year's outturn (what it actually spent), grown by the expected activity growth.
 2. **National uplifts** go to the committed and slippage lines (national contracts); the
-   whole cost base is uplifted by the same price uplift.
+   whole cost base is uplifted by the same price uplift, except where a sector's own
+   contract uplift (``sectors.committed_uplift``: the GP contract, the dental contract)
+   replaces it for that sector's lines.
 3. **Cost improvement.** The target (a fraction) comes off a demand-led provider's whole cost
    base (the payment scheme's efficiency factor) and off a capped sector's discretionary
    lines (national contracts carry none).
@@ -33,6 +35,8 @@ from sim.model.system import System
 from sim.units.money import Pence, split
 
 Floats = npt.NDArray[np.float64]
+#: Discretionary share below which a sector has no discretionary line.
+SHARE_EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class PlanningRound:
     pool: Pence
     #: Last year's division of the pool (the status quo), pence (real), shape (R, P, S).
     status_quo: Floats
+    #: Sectors with a discretionary line, which the board's plan may add to, shape (S,).
+    movable: npt.NDArray[np.bool_]
 
 
 def planning_round(
@@ -79,6 +85,7 @@ def planning_round(
     totals: Pence,
     uplift: float,
     cost_improvement: float,
+    line_uplift: Floats | None = None,
 ) -> PlanningRound:
     """The status quo of a year's plan: costs rolled forward, lines uplifted, the pool.
 
@@ -89,16 +96,24 @@ def planning_round(
         totals: this year's money for sector budgets in each place, pence, (R, P).
         uplift: national uplift this year (fraction).
         cost_improvement: this year's cost-improvement target (fraction).
+        line_uplift: each sector's uplift of its committed and slippage lines this year,
+            shape (S,); the national ``uplift`` where not given.
     """
     up = 1.0 + uplift
+    lines_up = (np.full(system.sectors, up) if line_uplift is None else 1.0 + line_uplift)[
+        None, None, :
+    ]
     capped = system.capped[None, None, :]
     activity = (1.0 + system.need_growth)[None, None, :]
+    prev_floor = prev_lines.floor
+    # A capped budget rolls forward at the price uplift, its contract lines at their own.
+    capped_base = prev_budget * up + prev_floor * (lines_up - up)
     # Providers paid under the payment scheme carry the efficiency target on all their costs.
-    base = np.where(capped, prev_budget * up, outturn * up * activity * (1.0 - cost_improvement))
+    base = np.where(capped, capped_base, outturn * up * activity * (1.0 - cost_improvement))
     committed = np.where(
-        capped, np.rint(prev_lines.committed * up), np.rint(base * system.committed)
+        capped, np.rint(prev_lines.committed * lines_up), np.rint(base * system.committed)
     ).astype(np.int64)
-    slippage = np.where(capped, np.rint(prev_lines.slippage * up), 0).astype(np.int64)
+    slippage = np.where(capped, np.rint(prev_lines.slippage * lines_up), 0).astype(np.int64)
     floor = committed + slippage
     need_floor = floor.sum(axis=2)
     short = need_floor > totals
@@ -122,7 +137,11 @@ def planning_round(
         positive * system.shares[None, None, :],
     )
     return PlanningRound(
-        proposal=lines.floor + status_quo, lines=lines, pool=pool, status_quo=status_quo
+        proposal=lines.floor + status_quo,
+        lines=lines,
+        pool=pool,
+        status_quo=status_quo,
+        movable=system.discretionary > SHARE_EPS,
     )
 
 
@@ -131,9 +150,13 @@ def pool_target(round_: PlanningRound, totals: Pence, compromise: Floats) -> Flo
 
     The compromise is a division of whole budgets; a sector's discretionary lines would get
     what its share of the money leaves after its fixed lines (at least nothing), scaled so
-    that the pool is divided exactly.
+    that the pool is divided exactly. A sector whose budget is all committed and slippage
+    lines (national contracts the ICB does not hold, e.g. dental services before their
+    delegation) gets none of the pool.
     """
     wanted = np.maximum(0.0, totals[:, :, None] * compromise[None, None, :] - round_.lines.floor)
+    # A budget of national contracts only (no discretionary line) is not the board's to add to.
+    wanted = wanted * round_.movable[None, None, :]
     pool = np.maximum(round_.pool, 0)[:, :, None].astype(np.float64)
     total = wanted.sum(axis=2, keepdims=True)
     out: Floats = np.where(

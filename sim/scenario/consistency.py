@@ -107,6 +107,25 @@ def _check_lines(sc: Scenario) -> list[Problem]:
                     "or make the sector capped",
                 )
             )
+        if sector.spending == "demand_led" and sector.committed_uplift is not None:
+            out.append(
+                Problem(
+                    f"{at}.committed_uplift",
+                    "a demand-led sector's plan follows its activity, not a contract uplift; "
+                    "remove it or make the sector capped",
+                )
+            )
+    names = {s.name for s in sc.sectors}
+    out += [
+        Problem(f"plan.sectors.{name}", f"no sector named {name!r}")
+        for name in sc.plan.sectors
+        if name not in names
+    ]
+    out += [
+        Problem(f"sectors[{i}].name", f"{s.name!r} is reserved (the total of real growth)")
+        for i, s in enumerate(sc.sectors)
+        if s.name == "all spending"
+    ]
     return out
 
 

@@ -95,6 +95,12 @@ class Sector(Strict):
         description="Share of the budget in committed lines: national contracts the ICB "
         "cannot move (GP core contract, QOF, DES), grown by the national uplift.",
     )
+    committed_uplift: Annotated[float, Between(-0.2, 0.5)] | None = Field(
+        None,
+        description="This sector's own contract uplift a year (fraction) for its committed "
+        "and slippage lines, e.g. the GP or the dental contract; planning.committed_uplift "
+        "(the national uplift) where not given.",
+    )
     slippage: Fraction = Field(
         0.0,
         description="Share of the budget in lines that underspend by chance (unfilled "
@@ -293,6 +299,11 @@ class Priorities(Strict):
         default_factory=dict,
         description="Tilt of every member's ideal share by sector kind (e.g. a 'left shift': "
         "community = 1.0 doubles every member's ideal community share of growth money).",
+    )
+    sectors: dict[Name, Annotated[float, Field(ge=-0.9, le=5)]] = Field(
+        default_factory=dict,
+        description="Tilt by sector name, added to its kind's (e.g. dental access, where "
+        "the kind 'primary' also holds general practice).",
     )
     start: Month | None = Field(
         None, alias="from", description="First month the priorities apply (YYYY-MM)."

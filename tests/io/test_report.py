@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from sim import load_scenario, parse_scenario, run
-from sim.analysis.measures import MEASURES, REGISTRY
+from sim.analysis.measures import ALL_SPENDING, MEASURES, REGISTRY
 from sim.charts.palette import MIN_TEXT_CONTRAST, NOTE, contrast_ratio
 from sim.report.page import render_report, write_report
 from sim.report.sections import HEADLINE_SCOPES, SECTOR_SCOPES
@@ -217,7 +217,9 @@ def test_comparison_tables_show_the_summary_means(html: str, runs: dict[str, Pat
         assert capped, key
         assert {d for m, d in cells if m == "unmet_need"} == capped, key
         assert {d for m, d in cells if m == "moved_out"} == capped, key
-        assert {d for m, d in cells if m == "real_growth"} == {s.name for s in sc.sectors}
+        assert {d for m, d in cells if m == "real_growth"} == {s.name for s in sc.sectors} | {
+            ALL_SPENDING
+        }
         for (measure, detail), (mean, text) in cells.items():
             want = float(expected[(measure, detail)]["mean"])
             assert mean == want, (name, measure, detail)

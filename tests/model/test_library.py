@@ -285,10 +285,12 @@ def mhis_only_lets_the_recovery_plan_pause_mental_health() -> None:
         base("unmet_need", "mental health"),
         "unmet mental-health need, MHIS only over baseline",
     )
+    # Community is paused near its limit (a tenth of the line a year) either way, so the
+    # mental-health pauses are extra money the recovery plan finds: less deficit at the end.
     higher(
-        base("moved_out", "community"),
-        only("moved_out", "community"),
-        "community paused, baseline over MHIS only",
+        base("system_deficit", "end of horizon"),
+        only("system_deficit", "end of horizon"),
+        "deficit at the end, baseline over MHIS only",
     )
 
 
@@ -369,6 +371,26 @@ def rules_2026_27_repay_deficits_from_the_plans() -> None:
     )
 
 
+def history_reproduces_where_the_money_went() -> None:
+    hist = library("history_2016_2023")
+
+    def growth(detail: str) -> Floats:
+        return hist("real_growth", detail)
+
+    # The published ordering, 2016/17 to 2022/23 (Nuffield Trust): mental health 5.3% and
+    # acute 4.4% above the total 3.1%; community 0.5% below it and below general practice
+    # 3.3%; prescribing -0.5% above ophthalmic, pharmacy and dentistry (-2.0%, -2.2%).
+    higher(growth("mental health"), growth("all spending"), "mental health over all spending")
+    higher(growth("acute"), growth("all spending"), "acute over all spending")
+    higher(growth("all spending"), growth("community"), "all spending over community")
+    higher(growth("general practice"), growth("community"), "general practice over community")
+    higher(
+        growth("prescribing"),
+        growth("pharmacy, dental and optometry"),
+        "prescribing over pharmacy, dental and optometry",
+    )
+
+
 #: Each library scenario and the test that it answers its question as its header claims.
 CLAIMS: dict[str, Callable[[], None]] = {
     "baseline": baseline_drifts_slowly_and_repays,
@@ -378,6 +400,7 @@ CLAIMS: dict[str, Callable[[], None]] = {
     "board_ccg_like": board_ccg_keeps_money_in_primary_care_at_a_cost,
     "board_gp_led": board_gp_led_keeps_money_in_primary_care_at_a_cost,
     "council_red_lines": council_red_lines_hold_places_away_from_fair_shares,
+    "history_2016_2023": history_reproduces_where_the_money_went,
     "left_shift": left_shift_moves_money_out_of_hospitals_at_a_cost,
     "mhis_only": mhis_only_lets_the_recovery_plan_pause_mental_health,
     "no_spillover": no_spillover_costs_hospitals_nothing,

@@ -248,6 +248,80 @@ def test_the_plan_moves_pace_times_agreed_towards_the_compromise(baseline: Scena
     assert half.sum() == pytest.approx(stay.sum())
 
 
+def test_a_sectors_own_contract_uplift_replaces_the_national_one_for_its_lines(
+    baseline: Scenario,
+) -> None:
+    system = compile_system(baseline)
+    plan = np.rint(1e10 * system.shares).astype(np.int64)[None, None, :]
+    lines = first_lines(plan, system)
+    gp = system.sector_names.index("general practice")
+    own = np.full(system.sectors, 0.025)
+    own[gp] = -0.01  # the GP contract falls behind prices
+    args = dict(
+        prev_budget=plan,
+        prev_lines=lines,
+        outturn=plan,
+        totals=np.array([[int(1.03e10)]]),
+        uplift=0.025,
+        cost_improvement=0.0,
+    )
+    national = planning_round(system, **args)  # type: ignore[arg-type]
+    mine = planning_round(system, **args, line_uplift=own)  # type: ignore[arg-type]
+    assert mine.lines.committed[0, 0, gp] == np.rint(lines.committed[0, 0, gp] * 0.99)
+    assert mine.lines.slippage[0, 0, gp] == np.rint(lines.slippage[0, 0, gp] * 0.99)
+    others = np.arange(system.sectors) != gp
+    np.testing.assert_array_equal(
+        mine.lines.committed[..., others], national.lines.committed[..., others]
+    )
+    # The lines' shortfall frees pool money: the discretionary pool is larger by it.
+    assert mine.pool[0, 0] > national.pool[0, 0]
+
+
+def test_a_budget_of_national_contracts_only_gets_none_of_the_plans_pool(
+    baseline: Scenario,
+) -> None:
+    sectors = [s.model_dump(by_alias=True, exclude_none=True) for s in baseline.sectors]
+    dental = next(s for s in sectors if s["name"] == "pharmacy, dental and optometry")
+    dental["committed"], dental["slippage"] = 0.6, 0.4  # nothing discretionary
+    sc = baseline.model_copy(update={"sectors": [type(baseline.sectors[0])(**s) for s in sectors]})
+    system = compile_system(sc)
+    d = system.sector_names.index("pharmacy, dental and optometry")
+    plan = np.rint(1e10 * system.shares).astype(np.int64)[None, None, :]
+    r = planning_round(
+        system,
+        prev_budget=plan,
+        prev_lines=first_lines(plan, system),
+        outturn=plan,
+        totals=np.array([[int(1.05e10)]]),
+        uplift=0.0,
+        cost_improvement=0.0,
+    )
+    assert not r.movable[d] and r.movable[system.sector_names.index("community")]
+    # However much the compromise would give it, the plan adds nothing to its lines.
+    generous = system.shares.copy()
+    generous[d] *= 3
+    generous /= generous.sum()
+    moved = moved_plan(r, np.array([[int(1.05e10)]]), generous, 1.0, np.array([1.0]))
+    assert moved[0, 0, d] == pytest.approx(r.lines.floor[0, 0, d])
+
+
+def test_a_priority_by_sector_name_moves_every_ideal_towards_that_sector(
+    baseline: Scenario,
+) -> None:
+    system = compile_system(baseline)
+    cal = Calendar(baseline.start_year, baseline.horizon_years)
+    board = compile_board(baseline.board, cal)
+    before = ideal_shares(board, baseline, system, 12)
+    plan = baseline.plan.model_copy(update={"sectors": {"general practice": 0.5}})
+    after = ideal_shares(board, baseline.model_copy(update={"plan": plan}), system, 12)
+    gp = system.sector_names.index("general practice")
+    dental = system.sector_names.index("pharmacy, dental and optometry")
+    assert (after[:, gp] > before[:, gp]).all()
+    # The other primary-care sector (same kind) does not gain: the priority is by name.
+    assert (after[:, dental] < before[:, dental]).all()
+    np.testing.assert_allclose(after.sum(axis=1), 1.0)
+
+
 def test_a_close_board_agrees_by_consensus_and_a_split_one_votes(baseline: Scenario) -> None:
     system = compile_system(baseline)
     cal = Calendar(baseline.start_year, baseline.horizon_years)
