@@ -188,8 +188,10 @@ def standard_errors(jac: Floats, scaled_draws: Floats, used: Bools) -> Floats:
         scaled_draws: each replication's scaled residual, (R, K).
     """
     r = scaled_draws.shape[0]
-    sim = np.atleast_2d(np.cov(scaled_draws[:, used], rowvar=False)) / max(r, 1)
-    omega = np.eye(int(used.sum())) + sim
+    k = int(used.sum())
+    # One replication has no sample covariance: only the targets' own uncertainty counts.
+    sim = np.atleast_2d(np.cov(scaled_draws[:, used], rowvar=False)) / r if r > 1 else 0.0
+    omega = np.eye(k) + sim
     bread = jac.T @ jac
     p = bread.shape[0]
     # A direction the targets do not move at all has no standard error.

@@ -26,6 +26,7 @@ from sim.calibration.spec import (
     with_values,
 )
 from sim.engine.runner import run
+from sim.scenario.errors import ScenarioError
 from sim.scenario.format import Scenario
 from sim.scenario.loader import display_path, parse_scenario, resolve_file
 
@@ -45,6 +46,8 @@ class Problem:
     sds: Floats
     replications: int
     seed: int
+    #: The scenario as validated, with every default filled in (where starts are read).
+    parsed: dict[str, Any] = field(default_factory=dict)
     #: Model evaluations so far (each a run of ``replications`` replications).
     evaluations: int = field(default=0)
 
@@ -59,7 +62,8 @@ class Problem:
     @property
     def start(self) -> Floats:
         """The scenario's own values of the free parameters, clipped into their ranges."""
-        values = np.array([current_value(self.base, p.set) for p in self.spec.parameters])
+        doc = self.parsed or self.base
+        values = np.array([current_value(doc, p.set) for p in self.spec.parameters])
         out: Floats = np.clip(values, self.lower, self.upper)
         return out
 
@@ -109,7 +113,7 @@ def prepare(
     targets = np.array(target_values(spec, data_dir))
     sds = np.array([t.sd or spec.sd for t in spec.targets])
     plain = parse_scenario(base, display_path(scenario_path), scenario_path.stem)
-    return Problem(
+    problem = Problem(
         spec=spec,
         scenario_path=scenario_path,
         base=base,
@@ -117,4 +121,38 @@ def prepare(
         sds=sds,
         replications=replications or plain.replications,
         seed=plain.seed if seed is None else seed,
+        parsed=plain.model_dump(by_alias=True),
     )
+    check(problem, spec_path)
+    return problem
+
+
+def check(problem: Problem, spec_path: Path) -> None:
+    """Every free parameter names a field of the scenario that takes its whole range, and
+    every target a measure the model gives, before any fitting: a one-line SpecError
+    naming the calibration file otherwise."""
+    where = display_path(spec_path)
+    for i, p in enumerate(problem.spec.parameters):
+        try:
+            current_value(problem.parsed, p.set, strict=True)
+        except SpecError as exc:
+            raise SpecError(f"{where}: parameters[{i}].set: {exc}") from None
+    for corner in (problem.lower, problem.upper):
+        for i, p in enumerate(problem.spec.parameters):
+            values = problem.start.copy()
+            values[i] = corner[i]
+            try:
+                problem.scenario(values)
+            except ScenarioError as exc:
+                reason = str(exc).split(": ", 1)[-1]
+                raise SpecError(
+                    f"{where}: parameters[{i}] ({p.name}) at {corner[i]:g}: {reason}"
+                ) from None
+    sample = problem.scenario(problem.start)
+    found = {(m.name, m.detail) for m in headline_measures(run(sample, range(1), check=False))}
+    for i, t in enumerate(problem.spec.targets):
+        if (t.measure, t.detail) not in found:
+            raise SpecError(
+                f"{where}: targets[{i}].detail: the model gives no {t.measure} for "
+                f"{t.detail!r} in this scenario"
+            )

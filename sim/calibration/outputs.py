@@ -1,8 +1,8 @@
 """Writing a calibration's or a sensitivity analysis's results: tables, charts and a
 manifest, published together.
 
-The files are written to a hidden temporary folder beside the destination and renamed into
-place when all are complete (an interrupted write leaves the previous results, or nothing).
+The folder is written as a hidden temporary beside the destination and renamed into place
+when complete (an interrupted write leaves the previous results, or nothing).
 A destination that exists and was not written by these commands (no ``manifest.json`` of
 ours) is refused, never replaced: nothing the user wrote is deleted.
 """
@@ -63,24 +63,31 @@ def claim(final: Path, kind: str) -> None:
 
 
 def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A CSV table as text; floats are written in full (``repr``), so nothing is rounded."""
+    """A CSV table as text; floats are written in full (``repr``), so nothing is rounded,
+    and NaN as an empty cell."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
     for row in rows:
-        w.writerow([repr(v) if isinstance(v, float) else v for v in row])
+        # Floats in full (repr), and NaN (an index SALib cannot give) as an empty cell.
+        w.writerow([("" if v != v else repr(v)) if isinstance(v, float) else v for v in row])
     return buf.getvalue()
 
 
 def publish(
-    final: Path, kind: str, manifest: dict[str, Any], files: dict[str, str | bytes]
+    final: Path,
+    kind: str,
+    manifest: dict[str, Any],
+    files: dict[str, str | bytes],
+    keep: Sequence[str] = (),
 ) -> Path:
-    """Write ``files`` (name -> content) and a manifest to ``final``: all are written to a
-    temporary folder first, then each renamed into place (an interrupted write leaves each
-    file whole, old or new).
+    """Write ``files`` (name -> content) and a manifest as the folder ``final``, whole.
 
-    Keeps any other files already in ``final`` that the same command wrote before (the
-    ``samples/`` of a sensitivity analysis, say): only the named files are replaced.
+    Everything is written to a hidden temporary folder beside it, which then replaces the
+    previous folder in one rename: a reader sees the old results or the new, never a mix,
+    and files of an earlier call that this one did not write (a backtest not asked for
+    again) do not survive. The entries named in ``keep`` (a sensitivity analysis's
+    ``samples/``, which ``--resume`` reuses) are moved over from the previous folder.
     """
     why = refusal(final)
     if why:
@@ -97,9 +104,16 @@ def publish(
         for name, content in contents.items():
             data = content.encode("utf-8") if isinstance(content, str) else content
             (tmp / name).write_bytes(data)
-        final.mkdir(exist_ok=True)
-        for name in contents:
-            os.replace(tmp / name, final / name)
+        if final.exists():
+            for name in keep:
+                if (final / name).exists():
+                    os.replace(final / name, tmp / name)
+            old = tmp.with_name(tmp.name + ".old")
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
     except OSError as exc:
         raise OutputError(f"{final}: cannot write ({exc.strerror or exc})") from None
     finally:

@@ -75,10 +75,17 @@ def calibration_table(problem: Problem, fitted: Fit, held: list[HeldOut] | None)
     for p, v, se in zip(problem.spec.parameters, fitted.values, fitted.se, strict=True):
         shown = "not identified" if not np.isfinite(se) else f"{se:.4f}"
         lines.append(f"{p.name:<42} {v:>9.4f} {shown:>10}   {p.low:g} to {p.high:g}")
+    n_used = int(fitted.used.sum())
+    free = len(problem.spec.parameters)
+    lines += [
+        "",
+        f"distance at the fit Q = {2 * fitted.cost:.3g}, on {n_used - free} degrees of freedom "
+        f"({n_used} targets, {free} parameters)",
+    ]
     lines += ["", f"{'target':<32} {'history':>8} {'model':>8} {'5%-95%':>17} {'error':>8}"]
     for label, h, m, lo, hi, err, used in fit_rows(problem, fitted):
         band = f"{_pct(lo, 1)} to {_pct(hi, 1)}"
-        note = "" if used else "  (not fitted)"
+        note = "" if used else "  (not in the objective)"
         lines.append(f"{label:<32} {_pct(h):>8} {_pct(m):>8} {band:>17} {_pct(err):>8}{note}")
     if held:
         lines += ["", "Backtest: each target predicted by the fit without it"]
@@ -221,7 +228,8 @@ def calibration_files(
         "scenario": str(problem.scenario_path),
         "replications": problem.replications,
         "seed": problem.seed,
-        "cost": fitted.cost,
+        "distance": 2 * fitted.cost,
+        "degrees_of_freedom": int(fitted.used.sum()) - len(spec.parameters),
         "converged": fitted.converged,
         "evaluations": fitted.evaluations,
         "backtest_rmse": rmse(held) if held else None,
@@ -286,4 +294,4 @@ def sensitivity_files(study: Study, args: dict[str, Any]) -> Path:
         "sobol.csv": sobol,
         "sensitivity.svg": to_svg(chart),
     }
-    return publish(study.out, "sensitivity", manifest, files)
+    return publish(study.out, "sensitivity", manifest, files, keep=("samples",))

@@ -38,6 +38,7 @@ from sim.analysis.measures import MEASURES
 from sim.calibration.history import DATA_DIR
 from sim.calibration.spec import SpecError, current_value, set_value
 from sim.scenario.fields import Strict
+from sim.units.money import split
 
 Floats = npt.NDArray[np.float64]
 #: The sensitivity file shipped with the project.
@@ -116,7 +117,8 @@ class Design:
     problem: dict[str, Any]
     #: The group (factor or share group) of each variable, in order.
     groups: list[str]
-    #: The scenario's own value of each variable (1 for a share multiplier).
+    #: The scenario's own value of each variable (1 for a share multiplier): the point
+    #: that leaves the scenario as it is (checked before a study runs).
     nominal: Floats
 
 
@@ -164,15 +166,23 @@ def apply_sample(
         factors = [by_name.get(f"{g.name}: {it.get('name', i)}") for i, it in enumerate(items)]
         if all(x is None for x in factors):
             continue
+        original = [it[g.field] for it in items]
         raw = [
-            float(it[g.field]) * (1.0 if x is None else float(x))
-            for it, x in zip(items, factors, strict=True)
+            float(v) * (1.0 if x is None else float(x))
+            for v, x in zip(original, factors, strict=True)
         ]
-        total = sum(raw)
-        shares = [round(r / total, 12) for r in raw]
-        shares[-1] = round(1.0 - sum(shares[:-1]), 12)  # sums to 1 exactly enough
-        for it, s in zip(items, shares, strict=True):
-            it[g.field] = s
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in original):
+            # Whole numbers (place populations): the group keeps its total, divided by
+            # largest remainder, so every value stays a whole number.
+            parts = split(np.array(sum(original)), np.array(raw))
+            for it, n in zip(items, parts, strict=True):
+                it[g.field] = int(n)
+        else:
+            total = sum(raw)
+            shares = [round(r / total, 12) for r in raw]
+            shares[-1] = round(1.0 - sum(shares[:-1]), 12)  # sums to 1 within rounding
+            for it, v in zip(items, shares, strict=True):
+                it[g.field] = v
     return out
 
 
@@ -222,7 +232,8 @@ def morris_stage(
                 groups=[str(g) for g in r["names"]],
                 mu_star=np.nan_to_num(np.asarray(r["mu_star"], dtype=np.float64)),
                 mu_star_conf=np.nan_to_num(np.asarray(r["mu_star_conf"], dtype=np.float64)),
-                sigma=np.nan_to_num(np.asarray(r["sigma"], dtype=np.float64)),
+                # SALib gives no sigma for a group of several variables: NaN, not 0.
+                sigma=np.asarray(r["sigma"], dtype=np.float64),
             )
         )
     return out

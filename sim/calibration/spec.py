@@ -150,6 +150,11 @@ def _steps(path: str) -> list[str]:
     return steps
 
 
+class _Unset(LookupError):
+    """A table has no such key: unset (a default applies), or not a field at all, which
+    validating the scenario then says."""
+
+
 def _child(node: Any, step: str, path: str, create: bool) -> Any:
     if isinstance(node, list):
         if step.isdigit() and int(step) < len(node):
@@ -161,7 +166,7 @@ def _child(node: Any, step: str, path: str, create: bool) -> Any:
     if isinstance(node, dict):
         if step not in node:
             if not create:
-                raise SpecError(f"{path}: no field {step!r}")
+                raise _Unset(step)
             node[step] = {}
         return node[step]
     raise SpecError(f"{path}: {step!r} is not in a table")
@@ -183,15 +188,24 @@ def set_value(data: dict[str, Any], path: str, value: float) -> None:
         raise SpecError(f"{path}: {last!r} is not in a table")
 
 
-def current_value(data: dict[str, Any], path: str) -> float:
-    """The value the field at ``path`` has in a scenario dictionary (0 where it is unset)."""
+def current_value(data: dict[str, Any], path: str, strict: bool = False) -> float:
+    """The value of the field at ``path`` in a scenario dictionary: 0 where it is unset, or
+    with ``strict`` a SpecError for a path that names no field, or no number."""
     node: Any = data
     try:
         for step in _steps(path):
             node = _child(node, step, path, create=False)
-    except SpecError:
+    except _Unset:
         return 0.0
-    return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else 0.0
+    except SpecError as exc:
+        if strict:
+            raise SpecError(str(exc).split(": ", 1)[-1]) from None
+        return 0.0
+    if isinstance(node, bool) or not isinstance(node, int | float):
+        if strict and node is not None:
+            raise SpecError(f"{path} is not a number")
+        return 0.0
+    return float(node)
 
 
 def with_values(data: dict[str, Any], spec: CalibrationSpec, values: list[float]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ into ``<out>/sensitivity-<scenario>/samples/``; the results are written beside t
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +16,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.analysis.measures import info
+from sim.analysis.measures import headline_measures, info
 from sim.batch.backends import Backend
 from sim.calibration.outputs import claim
-from sim.calibration.sample_runs import evaluate, point_scenarios
+from sim.calibration.sample_runs import evaluate, output_key, point_scenarios
 from sim.calibration.sensitivity import (
     MorrisResult,
     Output,
@@ -32,7 +33,9 @@ from sim.calibration.sensitivity import (
     sobol_points,
     sobol_stage,
 )
-from sim.calibration.spec import SpecError
+from sim.calibration.spec import SpecError, current_value, set_value
+from sim.engine.runner import run
+from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import display_path, parse_scenario, resolve_file
 
 Floats = npt.NDArray[np.float64]
@@ -60,10 +63,56 @@ def output_label(o: Output) -> str:
     return f"{info(o.measure).label} ({detail})"
 
 
+def check_study(spec: SensitivitySpec, base: dict[str, Any], spec_path: Path, source: str) -> None:
+    """Every factor names a field the scenario takes over its whole range, every share group
+    a list of items with that field, and every output a measure the model gives, before
+    anything runs: a one-line SpecError naming the sensitivity file otherwise."""
+    where = display_path(spec_path)
+    parsed = parse_scenario(base, source).model_dump(by_alias=True)
+    for i, f in enumerate(spec.factors):
+        try:
+            alone = copy.deepcopy(parsed)
+            set_value(alone, f.set, current_value(parsed, f.set, strict=True))
+            parse_scenario(alone, source)
+        except SpecError as exc:
+            raise SpecError(f"{where}: factors[{i}].set: {exc}") from None
+        except ScenarioError as exc:
+            reason = str(exc).split(": ", 1)[-1]
+            raise SpecError(f"{where}: factors[{i}].set: {reason}") from None
+    for i, g in enumerate(spec.shares):
+        items = parsed.get(g.items)
+        if not isinstance(items, list) or len(items) < 2:
+            raise SpecError(f"{where}: shares[{i}].items: the scenario has no list {g.items!r}")
+        if not all(
+            isinstance(it, dict) and isinstance(it.get(g.field), int | float) for it in items
+        ):
+            raise SpecError(f"{where}: shares[{i}].field: no number {g.field!r} in every item")
+    d = design(spec, parsed)
+    lo, hi = np.array(d.problem["bounds"]).T
+    for k, name in enumerate(d.problem["names"]):
+        for corner in (lo, hi):
+            row = d.nominal.copy()
+            row[k] = corner[k]
+            try:
+                parse_scenario(apply_sample(spec, parsed, d, row), source)
+            except ScenarioError as exc:
+                reason = str(exc).split(": ", 1)[-1]
+                raise SpecError(f"{where}: {name} at {corner[k]:g}: {reason}") from None
+    sample = parse_scenario(parsed, source)
+    found = {(m.name, m.detail) for m in headline_measures(run(sample, range(1), check=False))}
+    for i, o in enumerate(spec.outputs):
+        if output_key(sample, o) not in found:
+            raise SpecError(
+                f"{where}: outputs[{i}].detail: the model gives no {o.measure} for "
+                f"{o.detail!r} in this scenario"
+            )
+
+
 def run_study(
     path: Path,
     spec: SensitivitySpec,
     *,
+    spec_path: Path,
     out: Path,
     backend: Backend,
     replications: int,
@@ -82,6 +131,7 @@ def run_study(
     plain = parse_scenario(base, source, path.stem)
     base = {**base, "name": plain.name, "replications": replications}
     base["seed"] = plain.seed if seed is None else seed
+    check_study(spec, base, spec_path, source)
     folder = out / f"sensitivity-{plain.name}"
     claim(folder, "sensitivity")
     samples_dir = folder / "samples"

@@ -36,7 +36,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibration.fit import fit
     from sim.calibration.history import DataError
     from sim.calibration.moments import prepare
-    from sim.calibration.outputs import OutputError
+    from sim.calibration.outputs import OutputError, claim
     from sim.calibration.report import calibration_files, calibration_table
     from sim.calibration.spec import SpecError
     from sim.scenario.errors import ScenarioError
@@ -48,8 +48,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(str(exc).splitlines()[0], file=sys.stderr)
         return EXIT_INVALID
 
+    folder = args.out / f"calibration-{problem.scenario_path.stem}"
+    try:
+        claim(folder, "calibration")  # refuse a folder that is not ours before fitting
+    except OutputError as exc:
+        print(f"calibrate: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
     def progress(n: int, cost: float, best: float, seconds: float) -> None:
-        say(f"calibrate: {n} evaluations, best distance {best:.4g}, {seconds:.0f} s")
+        say(f"calibrate: {n} evaluations, best distance Q {2 * best:.4g}, {seconds:.0f} s")
 
     fitted = fit(problem, budget=args.budget, screen=args.screen, progress=progress)
     say(f"calibrate: {fitted.evaluations} evaluations, {fitted.message}", final=True)
@@ -100,6 +107,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         study = run_study(
             args.file,
             spec,
+            spec_path=args.spec,
             out=args.out,
             backend=backend,
             replications=args.replications,

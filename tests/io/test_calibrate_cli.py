@@ -7,6 +7,7 @@ import csv
 import json
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import tomli_w
@@ -211,3 +212,74 @@ def test_a_time_budget_stops_the_fit_and_says_so(tmp_path: Path) -> None:
     manifest = json.loads((out / "calibration-history_2016_2023" / "manifest.json").read_text())
     assert manifest["converged"] is False
     assert manifest["evaluations"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (lambda d: d["parameters"][0].update(set="sectors[acuet].need_growth"), "no item 'acuet'"),
+        (lambda d: d["parameters"][0].update(high=0.9), "must be between -0.5 and 0.5"),
+        (lambda d: d["targets"][0].update(detail="accute"), "gives no real_growth for 'accute'"),
+    ],
+)
+def test_a_calibration_that_cannot_run_is_refused_before_fitting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Any, reason: str
+) -> None:
+    doc = tomllib.loads(_spec(tmp_path).read_text(encoding="utf-8"))
+    edit(doc)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["calibrate", str(bad), "-n", "2", "--screen", "0", "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(str(bad)) and reason in err and "\n" not in err
+    assert not out.exists()
+
+
+def test_calibrate_results_are_replaced_whole(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    spec = str(_spec(tmp_path))
+    common = ["calibrate", spec, "-n", "2", "--screen", "0", "--out", str(out), "-q"]
+    assert main([*common, "--backtest"]) == 0
+    folder = out / "calibration-history_2016_2023"
+    assert (folder / "backtest.csv").exists()
+    assert main(common) == 0
+    # No stale backtest beside a manifest that says there was none.
+    assert not (folder / "backtest.csv").exists() and not (folder / "backtest.svg").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (lambda d: d["factors"][1].update(set="planning.pacee"), "factors[1].set"),
+        (lambda d: d["factors"][0].update(set="sectors[acuet].need_growth"), "no item 'acuet'"),
+        (lambda d: d["outputs"][0].update(detail="first year"), "outputs[0].detail"),
+        (lambda d: d["shares"][0].update(field="shar"), "shares[0].field"),
+    ],
+)
+def test_a_sensitivity_study_that_cannot_run_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Any, reason: str
+) -> None:
+    doc = tomllib.loads(_sensitivity_spec(tmp_path).read_text(encoding="utf-8"))
+    edit(doc)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(
+        [
+            "sensitivity",
+            str(SCENARIOS / "baseline.toml"),
+            "--spec",
+            str(bad),
+            "-n",
+            "2",
+            "--out",
+            str(out),
+            "-q",
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(str(bad)) and reason in err and "\n" not in err
+    assert not out.exists()

@@ -105,18 +105,39 @@ def test_standard_errors_say_what_the_targets_cannot_identify() -> None:
     assert np.isfinite(se).all() and se[0] > se[1]
 
 
-def test_the_backtest_predicts_each_held_out_target_from_the_rest() -> None:
+def test_the_backtest_holds_out_each_target_in_turn_and_predicts_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sim.calibration.backtest as bt
+
     problem = _small(
         prepare(DEFAULT_SPEC, replications=6),
         ["acute need growth"],
         ["acute", "all spending"],
     )
     full = fit(problem, max_evaluations=20)
+    seen: list[list[bool]] = []
+
+    def spy(p: Problem, **kwargs: object) -> object:
+        seen.append(list(kwargs["used"]))  # type: ignore[call-overload]
+        return fit(p, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bt, "fit", spy)
     held = backtest(problem, full)
+    # Each refit leaves out exactly the target it then predicts.
+    assert seen == [[False, True], [True, False]]
     assert [h.target for h in held] == ["acute", "all spending"]
     for h in held:
-        assert h.low <= h.mean <= h.high
-        assert np.isfinite(h.error)
+        assert h.low <= h.mean <= h.high and np.isfinite(h.error)
+    # With acute held out, nothing pins acute's need growth but the total: the prediction
+    # of acute moves away from the full fit's value of it.
+    assert held[0].values[0] != pytest.approx(full.values[0], abs=1e-9)
+
+
+def test_one_replication_still_gives_finite_standard_errors() -> None:
+    jac = np.array([[1.0, 0.0], [0.0, 2.0]])
+    se = standard_errors(jac, np.zeros((1, 2)), np.array([True, True]))
+    assert np.isfinite(se).all()
 
 
 def test_a_calibration_file_names_its_errors(tmp_path: Path) -> None:

@@ -116,3 +116,31 @@ def test_the_design_has_one_group_for_the_shares() -> None:
     assert list(dict.fromkeys(d.groups)) == ["growth", "split"]
     only = design(SPEC, _base([0.5, 0.3, 0.2]), only=["split"])
     assert only.problem["num_vars"] == 3
+
+
+def test_sobol_indices_of_a_group_are_its_variables_variance_shares() -> None:
+    # y = 1 x1 + 2 x2 + 3 x3 with {x1, x2} one group: S = (1 + 4) / 14 and 9 / 14.
+    names = ["x1", "x2", "x3"]
+    groups = ["a", "a", "b"]
+    problem = {"num_vars": 3, "names": names, "bounds": [[0.0, 1.0]] * 3, "groups": groups}
+    d = Design(problem=problem, groups=groups, nominal=np.zeros(3))
+    x = sobol_points(d, 1024, seed=5)
+    r = sobol_stage(d, (x @ np.array([1.0, 2.0, 3.0]))[:, None], ["y"], seed=5)[0]
+    assert r.groups == ["a", "b"]
+    assert r.st == pytest.approx([5 / 14, 9 / 14], abs=0.03)
+
+
+def test_a_group_of_whole_numbers_keeps_its_total_and_stays_whole() -> None:
+    spec = SensitivitySpec(
+        shares=[Shares(name="places", items="places", field="population", spread=0.3)],
+        outputs=[Output(measure="system_deficit", detail="end of horizon")],
+    )
+    base = {
+        "places": [{"name": "A", "population": 390_800}, {"name": "B", "population": 1_100_201}]
+    }
+    d = design(spec, base)
+    out = apply_sample(spec, base, d, np.array([1.3, 0.7]))
+    got = [p["population"] for p in out["places"]]
+    assert all(isinstance(v, int) for v in got)
+    assert sum(got) == 390_800 + 1_100_201
+    assert got[0] > 390_800 and got[1] < 1_100_201
