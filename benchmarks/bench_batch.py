@@ -7,6 +7,10 @@ median wall times are reported with the throughput in replication-years per seco
 and without starting the workers (the pool's processes, the cluster). All configurations
 write identical outputs; the benchmark checks that the summaries agree.
 
+Then ``sim run`` of the baseline (10,000 replications, 10 years) at each output level
+(``--outputs lean``, ``sample=100``, ``full``), in CPU seconds beside wall time, against
+the engine alone (``--levels-only`` runs just that).
+
 Usage: ``make bench`` or ``python benchmarks/bench_batch.py [--replications 1000]``.
 Targets (docs/performance.md): 2 workers at least 1.8 times the throughput of 1; the Dask
 LocalCluster within 20% of the process pool.
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -78,15 +83,80 @@ def _child(config: str, replications: int) -> dict[str, float | str]:
     return result
 
 
+#: Output levels timed end to end against the engine alone.
+LEVELS = ("lean", "sample=100", "full")
+
+
+def _engine_child(replications: int, years: int) -> None:
+    """Simulate the baseline only (no encoding, no writing); print CPU and wall seconds."""
+    from sim.engine.runner import run
+    from sim.scenario.loader import load_scenario
+
+    sc = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    sc = sc.model_copy(update={"replications": replications, "horizon_years": years})
+    cpu, wall = time.process_time(), time.perf_counter()
+    run(sc)
+    print(json.dumps({"cpu_s": time.process_time() - cpu, "wall_s": time.perf_counter() - wall}))
+
+
+def _timed(cmd: list[str]) -> tuple[float, float, str]:
+    """Run ``cmd`` in a fresh process: its CPU seconds (wait4), wall seconds and output."""
+    began = time.perf_counter()
+    child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    out = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"{' '.join(cmd)} failed")
+    return usage.ru_utime + usage.ru_stime, time.perf_counter() - began, out
+
+
+def levels(replications: int, years: int) -> None:
+    """``sim run`` of the baseline at each output level against the engine alone: CPU
+    seconds (what the machine's load cannot hide) beside wall time, size on disk."""
+    engine_cmd = [sys.executable, __file__, "--engine-child", str(replications)]
+    _, _, out = _timed([*engine_cmd, "--years", str(years)])
+    engine = json.loads(out.strip().splitlines()[-1])
+    print(
+        f"\nbaseline, {replications:,} replications x {years} years; engine alone: "
+        f"{engine['cpu_s']:.1f} CPU s ({engine['wall_s']:.1f} s wall)"
+    )
+    for level in LEVELS:
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [sys.executable, "-m", "sim", "run", str(ROOT / "scenarios" / "baseline.toml")]
+            cmd += ["-n", str(replications), "--set", f"horizon_years={years}", "-q"]
+            cmd += ["--outputs", level, "--out", tmp]
+            cpu, wall, _ = _timed(cmd)
+            size = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file())
+        print(
+            f"  sim run --outputs {level:<11} {cpu:6.1f} CPU s ({wall:6.1f} s wall), "
+            f"{size / 1e6:7.1f} MB; {cpu / engine['cpu_s']:.2f}x the engine's CPU"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--replications", type=int, default=1000, help="per scenario")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument(
+        "--levels-replications",
+        type=int,
+        default=10_000,
+        help="replications of the output-level comparison (0: skip it)",
+    )
+    parser.add_argument("--years", type=int, default=10, help="horizon of that comparison")
+    parser.add_argument("--levels-only", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--engine-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.engine_child:
+        _engine_child(args.engine_child, args.years)
+        return
     if args.child:
         print(json.dumps(measure(args.child, args.replications)))
+        return
+    if args.levels_only:
+        levels(args.levels_replications, args.years)
         return
     rows = {}
     summaries = set()
@@ -149,6 +219,8 @@ def main() -> None:
             "(target at least 0.8)"
         )
     print("all configurations gave identical summaries")
+    if args.levels_replications:
+        levels(args.levels_replications, args.years)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ the :class:`~sim.engine.results.Results` it just ran.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -196,3 +198,151 @@ class Digest:
             spill=col("spill_pence"),
             deficit=col("deficit_pence"),
         )
+
+
+#: Relative width of a :class:`Sketch`'s bins: a value's bin spans at most this fraction of
+#: it either way. Within a bin the quantile is interpolated between the bin's least and
+#: greatest value, so a band is exact wherever a bin holds one distinct value.
+RELATIVE_ERROR = 1e-3
+_LOG_GAMMA = math.log1p(2 * RELATIVE_ERROR / (1 - RELATIVE_ERROR))
+#: Magnitudes below these share the zero bin: shares below 1e-12, money below a penny
+#: (whole pence, so only zero). The bins start there, so money's bins are not spent on
+#: fractions of a penny it never takes.
+_TINY_SHARE, _TINY_PENCE = 1e-12, 0.5
+#: Shares' sums are kept as whole multiples of 2**-40, so they add exactly.
+_SHARE_SCALE = 2.0**40
+#: Added to bins in a sketch's keys, so they are never negative.
+_BIN_BIAS = 2**31
+
+
+def _bins(values: Floats, tiny: Floats) -> npt.NDArray[np.int64]:
+    """Each value's bin: 0 below ``tiny``, else ``±k`` (k >= 1), ordered like the values."""
+    mag = np.abs(values)
+    k = np.ceil(np.log(np.maximum(mag, tiny) / tiny) / _LOG_GAMMA).astype(np.int64) + 1
+    out: npt.NDArray[np.int64] = np.where(mag < tiny, 0, np.sign(values).astype(np.int64) * k)
+    return out
+
+
+@dataclass(frozen=True)
+class Sketch:
+    """The fan charts' bands of a chunk of replications, in a form chunks merge exactly.
+
+    Per series and month: the replications' exact sum (integers, so any split into chunks
+    adds to the same total), and a histogram of log-spaced bins, each with its count and its
+    least and greatest value. Merging adds sums and counts and takes the extremes of
+    matching bins, so the merged sketch, and the bands drawn from it, are the same for any
+    chunk size and any order; its size grows with the spread of the values, not with the
+    number of replications. Series are the primary-care share (a fraction), money moved,
+    unmet, spill and deficit, then each sector's budget (pence).
+    """
+
+    meta: tuple[tuple[str, str], ...]
+    n: int
+    months: int
+    #: Exact sums over replications by series and month (the share's times 2**40).
+    sums: tuple[tuple[int, ...], ...]
+    #: Histogram rows sorted by key: ``(series * months + month) << 32`` plus the bin.
+    key: npt.NDArray[np.int64]
+    count: npt.NDArray[np.int64]
+    low: Floats
+    high: Floats
+
+    @staticmethod
+    def from_digest(d: Digest) -> Sketch:
+        """The sketch of a digest's replications."""
+        named = [d.share("primary"), d.moved, d.unmet, d.spill, d.deficit]
+        named += [d.budget[:, :, j] for j in range(d.budget.shape[2])]
+        sums = []
+        for k, values in enumerate(named):
+            exact = np.rint(values * _SHARE_SCALE).astype(np.int64) if k == 0 else values
+            sums.append(tuple(int(x) for x in exact.sum(axis=0, dtype=np.int64)))
+        # (R, groups): one column per series and month.
+        v = np.concatenate([np.asarray(x, dtype=np.float64) for x in named], axis=1)
+        tiny = np.full(v.shape[1], _TINY_PENCE)
+        tiny[: d.months] = _TINY_SHARE
+        bins = _bins(v, tiny)
+        # Bins are ordered like values, so each column's bins lie between those of its
+        # extremes: count them in one dense array rather than sorting every value.
+        first, last = bins.min(axis=0), bins.max(axis=0)
+        offset = np.concatenate([[0], np.cumsum(last - first + 1)])
+        at = (offset[:-1] + (bins - first)).reshape(-1)
+        size = int(offset[-1])
+        count = np.bincount(at, minlength=size)
+        low = np.full(size, np.inf)
+        high = np.full(size, -np.inf)
+        np.minimum.at(low, at, v.reshape(-1))
+        np.maximum.at(high, at, v.reshape(-1))
+        kept = np.flatnonzero(count)
+        group = np.searchsorted(offset, kept, side="right") - 1
+        bin_ = kept - offset[group] + first[group]
+        meta = {"scenario_name": d.scenario_name, "start_year": str(d.start_year)}
+        meta |= {"sector_names": json.dumps(d.sector_names)}
+        meta |= {"sector_kinds": json.dumps(d.sector_kinds)}
+        return Sketch(
+            tuple(sorted(meta.items())),
+            d.n,
+            d.months,
+            tuple(sums),
+            (group.astype(np.int64) << 32) + bin_ + _BIN_BIAS,
+            count[kept].astype(np.int64),
+            low[kept],
+            high[kept],
+        )
+
+    def merge(self, other: Sketch) -> Sketch:
+        """The sketch of both sketches' replications (disjoint chunks of one run)."""
+        if (self.meta, self.months) != (other.meta, other.months):
+            raise ValueError("sketches of different runs")
+        sums = tuple(
+            tuple(a + b for a, b in zip(x, y, strict=True))
+            for x, y in zip(self.sums, other.sums, strict=True)
+        )
+        key = np.concatenate([self.key, other.key])
+        # Two sorted runs: a stable sort merges them in linear time.
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        new = np.ones(key.size, dtype=bool)
+        new[1:] = key[1:] != key[:-1]
+        at = np.flatnonzero(new)
+
+        def joined(name: str) -> Any:
+            return np.concatenate([getattr(self, name), getattr(other, name)])[order]
+
+        return Sketch(
+            self.meta,
+            self.n + other.n,
+            self.months,
+            sums,
+            key[at],
+            np.add.reduceat(joined("count"), at),
+            np.minimum.reduceat(joined("low"), at),
+            np.maximum.reduceat(joined("high"), at),
+        )
+
+    def bands(self) -> list[Band]:
+        """Each series' band: the exact mean and the quantiles of :data:`BAND_QUANTILES`
+        (linear between ranks, as :func:`band`; within a bin, between its extremes)."""
+        out = []
+        cum = np.cumsum(self.count)
+        for k, sums in enumerate(self.sums):
+            scale = _SHARE_SCALE if k == 0 else 1.0
+            mean = np.array([s / self.n / scale for s in sums])
+            # Rank 0 of series k, month t is at k * months * n + t * n in the cumulation.
+            first = (k * self.months + np.arange(self.months, dtype=np.int64)) * self.n
+            quantiles = []
+            for q in BAND_QUANTILES:
+                h = (self.n - 1) * q
+                r0 = math.floor(h)
+                below = self._value(first + r0, cum)
+                above = self._value(first + min(r0 + 1, self.n - 1), cum)
+                quantiles.append(below + (h - r0) * (above - below))
+            out.append(Band(mean, *quantiles))
+        return out
+
+    def _value(self, at: npt.NDArray[np.int64], cum: npt.NDArray[np.int64]) -> Floats:
+        """The values at the given positions of the cumulated histogram."""
+        b = np.searchsorted(cum, at, side="right")
+        count, low, high = self.count[b], self.low[b], self.high[b]
+        inside = at - (cum[b] - count)
+        out: Floats = low + inside * (high - low) / np.maximum(count - 1, 1)
+        return out

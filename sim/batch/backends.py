@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sim.batch.chunks import simulate_chunk
 from sim.engine.schedule import Progress
 from sim.scenario.format import Scenario
+from sim.store.outputs import Outputs
 from sim.store.writer import ChunkOutput
 from sim.version import __version__
 
@@ -40,7 +41,13 @@ class Backend(Protocol):
     shared_disk: bool
 
     def submit(
-        self, scenario: Scenario, chunk: range, index: int, check: bool, directory: str | None
+        self,
+        scenario: Scenario,
+        chunk: range,
+        index: int,
+        check: bool,
+        directory: str | None,
+        outputs: Outputs | None = None,
     ) -> Handle: ...
     def wait_any(self, handles: Sequence[Handle]) -> set[Handle]: ...
     def restart(self) -> None: ...
@@ -58,7 +65,13 @@ class InProcess:
         self.progress = progress
 
     def submit(
-        self, scenario: Scenario, chunk: range, index: int, check: bool, directory: str | None
+        self,
+        scenario: Scenario,
+        chunk: range,
+        index: int,
+        check: bool,
+        directory: str | None,
+        outputs: Outputs | None = None,
     ) -> Handle:
         fut: Future[ChunkOutput] = Future()
         step: Progress | None = None
@@ -67,7 +80,7 @@ class InProcess:
             step = lambda done, total: report(n * done / max(total, 1))  # noqa: E731
         try:
             out = simulate_chunk(
-                scenario, chunk.start, chunk.stop, index, check, directory, progress=step
+                scenario, chunk.start, chunk.stop, index, check, directory, step, outputs
             )
             fut.set_result(out)
         except Exception as exc:
@@ -115,10 +128,24 @@ class ProcessPool:
         return ProcessPoolExecutor(self.workers, context, initializer=_ignore_interrupts)
 
     def submit(
-        self, scenario: Scenario, chunk: range, index: int, check: bool, directory: str | None
+        self,
+        scenario: Scenario,
+        chunk: range,
+        index: int,
+        check: bool,
+        directory: str | None,
+        outputs: Outputs | None = None,
     ) -> Handle:
         return self._pool.submit(
-            simulate_chunk, scenario, chunk.start, chunk.stop, index, check, directory
+            simulate_chunk,
+            scenario,
+            chunk.start,
+            chunk.stop,
+            index,
+            check,
+            directory,
+            None,
+            outputs,
         )
 
     def wait_any(self, handles: Sequence[Handle]) -> set[Handle]:
@@ -222,10 +249,25 @@ class DaskCluster:
         self.window = 2 * self.workers
 
     def submit(
-        self, scenario: Scenario, chunk: range, index: int, check: bool, directory: str | None
+        self,
+        scenario: Scenario,
+        chunk: range,
+        index: int,
+        check: bool,
+        directory: str | None,
+        outputs: Outputs | None = None,
     ) -> Handle:
         fut: Handle = self.client.submit(
-            simulate_chunk, scenario, chunk.start, chunk.stop, index, check, directory, pure=False
+            simulate_chunk,
+            scenario,
+            chunk.start,
+            chunk.stop,
+            index,
+            check,
+            directory,
+            None,
+            outputs,
+            pure=False,
         )
         return fut
 

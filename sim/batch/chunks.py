@@ -10,13 +10,17 @@ import time
 from sim.engine.runner import run
 from sim.engine.schedule import Progress
 from sim.scenario.format import Scenario
+from sim.store.outputs import Outputs
 from sim.store.writer import ChunkOutput, encode_chunk
 
 #: Bytes of memory a run needs per replication-month-place-sector while a chunk is
 #: simulated and encoded (about 390 measured on the baseline, 10 years).
 MEMORY_PER_CELL = 500
-#: Bytes of disk its output files take per replication-month-place-sector (with a margin).
+#: Bytes of disk the full outputs take per replication-month-place-sector (with a margin;
+#: about 22 measured on the baseline, 10 years).
 DISK_PER_CELL = 50
+#: Bytes of disk the lean outputs take per cell (with a margin; about 1.2 measured).
+LEAN_DISK_PER_CELL = 3
 #: Largest chunk by default, in replication-months × places × sectors: about 2 GB of memory
 #: per worker at :data:`MEMORY_PER_CELL`.
 CHUNK_CELLS = 4_000_000
@@ -25,6 +29,14 @@ CHUNK_CELLS = 4_000_000
 def cells_per_replication(scenario: Scenario) -> int:
     """Replication-months × places × sectors of one replication."""
     return 12 * scenario.horizon_years * len(scenario.places) * len(scenario.sectors)
+
+
+def disk_bytes(scenario: Scenario, outputs: Outputs | None = None) -> int:
+    """About how many bytes of disk a run of ``scenario`` writes at the output level."""
+    outputs = outputs or Outputs()
+    cells = cells_per_replication(scenario)
+    full = len(outputs.full_tables_for(range(scenario.replications)))
+    return scenario.replications * cells * LEAN_DISK_PER_CELL + full * cells * DISK_PER_CELL
 
 
 def plan_chunks(
@@ -62,10 +74,11 @@ def simulate_chunk(
     check: bool = True,
     directory: str | None = None,
     progress: Progress | None = None,
+    outputs: Outputs | None = None,
 ) -> ChunkOutput:
     """Simulate replications ``start .. stop - 1`` and encode them for disk: written to the
     run's temporary ``directory`` when the worker shares this machine's disk, else as bytes
-    sent back."""
+    sent back; the tables of the output level ``outputs`` (default lean)."""
     began = time.perf_counter()
     res = run(scenario, range(start, stop), check=check, progress=progress)
-    return encode_chunk(res, index, time.perf_counter() - began, directory)
+    return encode_chunk(res, index, time.perf_counter() - began, directory, outputs)

@@ -24,6 +24,7 @@ from sim.batch.backends import Backend, Handle
 from sim.batch.chunks import cells_per_replication, plan_chunks
 from sim.model.power import VotingPower
 from sim.scenario.format import Scenario
+from sim.store.outputs import Outputs
 from sim.store.writer import ChunkOutput, RunWriter
 
 
@@ -56,8 +57,10 @@ class _Batch:
         backend: Backend,
         chunk_size: int | None,
         check: bool,
+        outputs: Outputs,
     ) -> None:
         self.scenarios, self.out_dir, self.backend, self.check = scenarios, out_dir, backend, check
+        self.outputs = outputs
         tasks = [
             (k, chunk, i)
             for k, sc in enumerate(scenarios)
@@ -96,13 +99,15 @@ class _Batch:
                 continue
             if k not in self.open:
                 try:
-                    writer = RunWriter(self.scenarios[k], self.out_dir)
+                    writer = RunWriter(self.scenarios[k], self.out_dir, self.outputs)
                 except OSError as exc:
                     self.fail(k, f"cannot write outputs: {exc}")
                     continue
                 self.open[k] = _Open(writer, self.chunks_of[k])
             directory = self.open[k].writer.directory if self.backend.shared_disk else None
-            handle = self.backend.submit(self.scenarios[k], task[1], task[2], self.check, directory)
+            handle = self.backend.submit(
+                self.scenarios[k], task[1], task[2], self.check, directory, self.outputs
+            )
             self.pending[handle] = task
 
     def lose_everything_in_flight(self, why: str) -> None:
@@ -125,9 +130,8 @@ class _Batch:
             self.fail(k, f"cannot write outputs: {exc}")
             return False
         del self.open[k]
-        first = run_.writer.chunks[min(run_.writer.chunks)]
         self.outcomes[k].path, self.outcomes[k].summary = path, rows
-        self.outcomes[k].compositions = first.compositions
+        self.outcomes[k].compositions = run_.writer.records.compositions
         return True
 
     def abort(self) -> None:
@@ -150,6 +154,7 @@ def run_batch(
     chunk_size: int | None = None,
     check: bool = True,
     on_chunk: Callable[[int], None] | None = None,
+    outputs: Outputs | None = None,
 ) -> Iterator[Outcome]:
     """Run scenarios on a backend and write each one's outputs under ``out_dir``.
 
@@ -159,9 +164,10 @@ def run_batch(
     pool: those scenarios fail and the rest go on in a new pool). A lost cluster fails
     every scenario not yet finished. ``on_chunk(replications)`` is called as each chunk is
     written. On an interrupt every unfinished scenario's partial output is removed and the
-    interrupt raised; finished scenarios stay published.
+    interrupt raised; finished scenarios stay published. ``outputs`` is the output level
+    (default lean, :mod:`sim.store.outputs`).
     """
-    batch = _Batch(scenarios, out_dir, backend, chunk_size, check)
+    batch = _Batch(scenarios, out_dir, backend, chunk_size, check, outputs or Outputs())
     reported: set[int] = set()
 
     def failures() -> Iterator[Outcome]:

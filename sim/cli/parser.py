@@ -47,6 +47,14 @@ def seconds(text: str) -> float:
     return value
 
 
+def power_of_two(text: str) -> int:
+    """A whole number that is a power of 2 (Sobol' sampling needs one)."""
+    value = positive(text)
+    if value & (value - 1):
+        raise argparse.ArgumentTypeError(f"must be a power of 2 (64, 128, ...), got {value}")
+    return value
+
+
 def seed(text: str) -> int:
     try:
         value = int(text)
@@ -73,6 +81,16 @@ def dask_address(text: str) -> str:
             f"must be 'local' or a scheduler address like tcp://HOST:8786, got {text!r}"
         )
     return text
+
+
+def outputs_level(text: str) -> str:
+    """An output level, ``lean``, ``full`` or ``sample=N`` (:mod:`sim.store.outputs`)."""
+    from sim.store.outputs import Outputs
+
+    try:
+        return str(Outputs.parse(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_max_variants(command: argparse.ArgumentParser) -> None:
@@ -138,6 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="local|tcp://HOST:PORT",
         help="run chunks on a dask.distributed cluster: 'local' starts one on this machine, "
         "an address uses a running scheduler",
+    )
+    run.add_argument(
+        "--outputs",
+        type=outputs_level,
+        default="lean",
+        metavar="lean|full|sample=N",
+        help="what each run writes: lean (default: summary, measures, decisions, bands, "
+        "plan, power), full (adds the time series, transfers and monthly digest), or "
+        "sample=N (those for replications 0 .. N-1 only)",
     )
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", type=Path)
@@ -246,7 +273,7 @@ def _calibration_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     sens.add_argument(
         "--samples",
-        type=positive,
+        type=power_of_two,
         default=64,
         help="Sobol' base samples, a power of 2 (default 64)",
     )

@@ -14,6 +14,7 @@ from typing import Any
 from sim.cli.inputs import load_all
 from sim.cli.parser import EXIT_FAILURE, EXIT_INVALID, EXIT_OK
 from sim.scenario.format import Scenario
+from sim.store.outputs import Outputs
 
 
 class _Bar:
@@ -120,23 +121,23 @@ def _available_memory() -> int | None:
 
 
 def _too_big(
-    sc: Scenario, out: Path, workers: int, chunk_size: int | None, disk_taken: int = 0
+    sc: Scenario,
+    out: Path,
+    workers: int,
+    chunk_size: int | None,
+    disk_taken: int = 0,
+    outputs: Outputs | None = None,
 ) -> str | None:
     """Why a run would not fit in memory (its chunks in flight on this machine) or on disk
     (after ``disk_taken`` bytes for the runs before it in the batch), or None."""
-    from sim.batch.chunks import (
-        DISK_PER_CELL,
-        MEMORY_PER_CELL,
-        cells_per_replication,
-        plan_chunks,
-    )
+    from sim.batch.chunks import MEMORY_PER_CELL, cells_per_replication, disk_bytes, plan_chunks
 
     per_rep = cells_per_replication(sc)
     chunks = plan_chunks(sc.replications, per_rep, workers, chunk_size)
     chunk = max(len(c) for c in chunks)
     in_flight = min(workers, len(chunks))
     need_mem = in_flight * chunk * per_rep * MEMORY_PER_CELL
-    need_disk = sc.replications * per_rep * DISK_PER_CELL
+    need_disk = disk_bytes(sc, outputs)
     free_mem = _available_memory()
     probe = out if out.exists() else out.resolve().parent
     while not probe.exists():
@@ -150,7 +151,7 @@ def _too_big(
             "less (or fewer --workers)"
         )
     if need_disk > free_disk:
-        fits = max(0, int(free_disk / (per_rep * DISK_PER_CELL)))
+        fits = max(0, int(free_disk * sc.replications / max(need_disk, 1)))
         left = "left for it after the runs before it in this command" if disk_taken else "free"
         return (
             f"its outputs need about {need_disk / 1e9:.1f} GB of disk, "
@@ -191,13 +192,14 @@ def _run_all(
     whether any failed, and the scenarios whose run failed (to rerun)."""
     from sim.analysis.summary import format_table
     from sim.batch.backends import make_backend
-    from sim.batch.chunks import DISK_PER_CELL, cells_per_replication
+    from sim.batch.chunks import disk_bytes
     from sim.batch.scheduler import run_batch
     from sim.model.power import format_power
     from sim.store.run_dir import RunDir
     from sim.store.writer import not_ours, unwritable
     from sim.units.calendar import Calendar
 
+    outputs = Outputs.parse(getattr(args, "outputs", "lean"))
     failed = False
     rerun: list[str] = []
     runs: list[Scenario] = []
@@ -211,7 +213,7 @@ def _run_all(
         )
     disk_taken = 0
     for sc in todo:
-        if args.resume and RunDir(args.out / sc.name).is_up_to_date(sc):
+        if args.resume and RunDir(args.out / sc.name).is_up_to_date(sc, outputs):
             print(f"{sc.name}: outputs up to date, skipped (--resume)")
             finished.append(sc.name)
             continue
@@ -224,12 +226,12 @@ def _run_all(
             )
             failed = True
             continue
-        problem = _too_big(sc, args.out, workers, args.chunk_size, disk_taken)
+        problem = _too_big(sc, args.out, workers, args.chunk_size, disk_taken, outputs)
         if problem:
             print(f"{sc.name}: refused: {problem}", file=sys.stderr)
             failed = True
             continue
-        disk_taken += sc.replications * cells_per_replication(sc) * DISK_PER_CELL
+        disk_taken += disk_bytes(sc, outputs)
         runs.append(sc)
     if not runs:
         return failed, rerun
@@ -252,7 +254,9 @@ def _run_all(
             return True, rerun
         try:
             on_chunk = None if progress is None else progress.chunk
-            for outcome in run_batch(runs, args.out, backend, args.chunk_size, on_chunk=on_chunk):
+            for outcome in run_batch(
+                runs, args.out, backend, args.chunk_size, on_chunk=on_chunk, outputs=outputs
+            ):
                 sc = outcome.scenario
                 if outcome.error is not None:
                     say(f"{sc.name}: run failed: {outcome.error}", file=sys.stderr)

@@ -7,7 +7,7 @@ themselves are pure functions in :mod:`sim.model.recovery` and :mod:`sim.model.t
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +23,7 @@ from sim.model.ring_fence import Rule, transfer_capacity
 from sim.model.system import System
 from sim.model.transfer import in_year_transfer
 from sim.scenario.format import Scenario
-from sim.units.money import Pence, split
+from sim.units.money import Pence, split, sum_pence
 
 
 class Engine(Protocol):
@@ -55,6 +55,8 @@ class Engine(Protocol):
     slip_month: Pence
     director_paused: Pence
     pausable: npt.NDArray[np.bool_]
+    pause_cols: slice | npt.NDArray[np.int64]
+    secondary_cols: slice | npt.NDArray[np.int64]
     pause_rank: npt.NDArray[np.int64]
     bindings: npt.NDArray[np.int64]
     extraordinary: npt.NDArray[np.int64]
@@ -77,6 +79,15 @@ BY_DIRECTOR, BY_BOARD = PAUSE_REASONS
 
 def _pick(rows: npt.NDArray[np.int64], r: int) -> Rows:
     return slice(None) if rows.size == r else rows
+
+
+def _cells(pick: Rows, places: int, cols: Rows) -> tuple[Any, ...]:
+    """Index of the picked replications' budgets in the given sectors, (n, P, S'): one
+    gather (or a view) rather than picking rows and then columns."""
+    if isinstance(pick, slice):
+        return (pick, slice(None), cols)
+    c = np.arange(cols.start, cols.stop) if isinstance(cols, slice) else cols
+    return np.ix_(pick, np.arange(places), c)
 
 
 def _present(e: Engine, m: int, pick: Rows, n: int) -> Bools:
@@ -122,7 +133,7 @@ class RecoveryPlan:
             done[rows] = self._pause(m, rows, now[rows], BY_DIRECTOR)
         e.director_paused += done
         self.pending = needed - done
-        sec_plan = (e.plan * e.system.secondary).sum(axis=(1, 2))
+        sec_plan = sum_pence(e.plan[:, :, e.secondary_cols], 2)
         threshold = e.scenario.pressure.extraordinary_threshold
         out: Bools = self.pending > threshold * np.maximum(sec_plan, 1)
         asking = np.flatnonzero(out)
@@ -130,32 +141,45 @@ class RecoveryPlan:
             # An extraordinary meeting is called only where something can still be paused
             # (under the recovery plan's limit and the ring-fences).
             _, capped, _ = self._capacity(m, asking)
-            out[asking] = capped.sum(axis=(1, 2)) > 0
+            out[asking] = sum_pence(capped, 2) > 0
         return out
 
     def _capacity(self, m: int, rows: npt.NDArray[np.int64]) -> tuple[Pence, Pence, Pence]:
-        """What each budget could usefully pause now in the given replications: the
-        recovery plan's own limit, and that capped by the ring-fences' in-year limits;
-        with each rule's own limit, (n_rules, n, P, S)."""
+        """What each pausable budget could usefully pause now in the given replications:
+        the recovery plan's own limit, and that capped by the ring-fences' in-year limits;
+        with each rule's own limit, (n_rules, n, P, S'), on the pausable sectors ``S'``
+        (``pause_cols``) only: the others can pause nothing."""
         e = self.e
-        pick = _pick(rows, e.shape[0])
-        bal = e.ledger.budget_balances()[pick]
+        r, p, _ = e.shape
+        pick = _pick(rows, r)
+        # Only pausable sectors can pause (the others' capacity is zero): the arithmetic
+        # runs on their columns alone.
+        c = e.pause_cols
+        cells = _cells(pick, p, c)
+        bal = e.ledger.budget_view()[cells]
         months_left = 11 - m % 12
-        lines = e.lines.floor[pick]
-        held = e.slipped[pick] + e.slip_month[pick] * months_left
+        lines = e.lines.floor[cells]
+        slipped = e.slipped[cells]
+        held = slipped + e.slip_month[cells] * months_left
         # Money the budget will not spend anyway this year (its need is below it).
-        slack = np.maximum(0, bal - held - e.need_now(m)[pick] * months_left)
+        slack = np.maximum(0, bal - held - e.need_now(m)[cells] * months_left)
         cap = pause_capacity(
             bal,
-            (lines * months_left) // 12 + e.slipped[pick] + e.pooled_hold(months_left),
-            np.maximum(0, e.plan[pick] - lines),
-            e.paused[pick],
+            (lines * months_left) // 12 + slipped + e.pooled_hold(months_left)[:, c],
+            np.maximum(0, e.plan[cells] - lines),
+            e.paused[cells],
             e.scenario.recovery.max_pause,
-            e.pausable,
+            e.pausable[c],
             slack,
         )
         limit, per_rule = transfer_capacity(
-            e.rules, e.active, e.plan[pick], e.moved_out[pick], e.budget[pick], e.totals[pick]
+            e.rules,
+            e.active,
+            e.plan[pick],
+            e.moved_out[pick],
+            e.budget[pick],
+            e.totals[pick],
+            cols=c,
         )
         return cap, np.minimum(cap, limit), per_rule
 
@@ -171,7 +195,12 @@ class RecoveryPlan:
         asked = (amount > 0)[:, None, None] & (cap > 0)
         for k in range(len(e.rules)):
             e.bindings[rows, k] += ((per_rule[k] < cap) & asked).any(axis=(1, 2))
-        taken = pauses(amount, capped, e.pause_rank)
+        # Pausable sectors only (the pause order ranks the others last, with nothing to
+        # give): the same groups and splits as over every sector.
+        c = e.pause_cols
+        taken_c = pauses(amount, capped, e.pause_rank[c])
+        taken = np.zeros((rows.size, p, s), dtype=np.int64)
+        taken[:, :, c] = taken_c
         e.ledger.transfer(
             e.budget_acc.ravel(),
             np.full(p * s, accounts.RESERVE),
@@ -181,12 +210,15 @@ class RecoveryPlan:
             reason,
             rows=None if rows.size == r else rows,
         )
-        e.budget[pick] -= taken
-        e.moved_out[pick] += taken
-        e.paused[pick] += taken
-        e.year_out[m // 12][pick] += taken
-        e.year_paused[pick, m // 12] += taken.sum(axis=(1, 2))
-        out: Pence = taken.sum(axis=(1, 2))
+        # Only the pausable sectors change (replications are distinct, so each cell is
+        # updated once).
+        cells = _cells(pick, p, c)
+        e.budget[cells] -= taken_c
+        e.moved_out[cells] += taken_c
+        e.paused[cells] += taken_c
+        e.year_out[m // 12][cells] += taken_c
+        out: Pence = sum_pence(taken, 2)
+        e.year_paused[pick, m // 12] += out
         return out
 
     def meeting(self, m: int, held: Bools, extraordinary: bool) -> None:
@@ -201,11 +233,11 @@ class RecoveryPlan:
         quorate = e.board.decide(present, e.seated).quorate
         asked_for = self.pending[pick].copy()
         pending = np.where(quorate, asked_for, 0)
-        before = e.paused[pick].sum(axis=2)
+        before = sum_pence(e.paused[pick])
         asked = np.flatnonzero(pending > 0)
         if asked.size:
             self.pending[rows[asked]] -= self._pause(m, rows[asked], pending[asked], BY_BOARD)
-        moved = e.paused[pick].sum(axis=2) - before
+        moved = sum_pence(e.paused[pick]) - before
         if extraordinary:
             e.extraordinary[rows] += 1
         weights = np.maximum(moved, 0).astype(np.float64) + 1e-9
@@ -244,17 +276,17 @@ class BoardVote:
     def after_spending(self, m: int, need: Pence, after: Pence) -> Bools:
         """Secondary care's underlying forecast overspend; return the pressured replications."""
         e = self.e
-        sys_ = e.system
         left = 12 - m % 12
         # Underlying forecast: secondary care's year-end overspend at this month's run rate,
         # before this year's in-year support (as finance reports show it before mitigations).
         support = e.budget - e.plan
         run_rate = need * (left - 1) - (after - support)
-        self.forecast = np.maximum(0, (run_rate * sys_.secondary).sum(axis=2))
-        self.support = (support * sys_.secondary).sum(axis=2)
-        sec_plan = (e.plan * sys_.secondary).sum(axis=2)
+        sec = e.secondary_cols
+        self.forecast = np.maximum(0, sum_pence(run_rate[:, :, sec]))
+        self.support = sum_pence(support[:, :, sec])
+        sec_plan = sum_pence(e.plan[:, :, sec])
         ratio = self.forecast / np.maximum(sec_plan, 1)
-        out: Bools = (ratio > e.scenario.pressure.extraordinary_threshold).any(axis=1)
+        out: Bools = np.asarray((ratio > e.scenario.pressure.extraordinary_threshold).any(axis=1))
         return out
 
     def meeting(self, m: int, held: Bools, extraordinary: bool) -> None:

@@ -36,7 +36,7 @@ from sim.model.spill_over import (
 from sim.model.system import compile_system
 from sim.scenario.format import Scenario
 from sim.units.calendar import Calendar
-from sim.units.money import Pence, split
+from sim.units.money import Pence, columns, split, sum_pence
 
 #: Years after the horizon for which repayment schedules are kept (the longest repayment).
 REPAYMENT_TAIL = 10
@@ -104,13 +104,23 @@ class Engine:
         self.active = [rule.active(0) for rule in self.rules]
         self.seated = self.board.seated(0).copy()
         self.pausable = sys_.capped & (sys_.discretionary > 0)
+        # Sector positions as slices or index arrays: sums over a kind of sector index
+        # rather than multiply a whole array by a mask.
+        self.pause_cols = columns(self.pausable)
+        self.secondary_cols = columns(sys_.secondary)
+        #: Floor of each sector's monthly allowance before it is divided by the months
+        #: left: zero for capped sectors, and for demand-led sectors a number so large that
+        #: the allowance never binds (need stays below 2**53 pence).
+        self.uncapped = np.where(sys_.capped, 0, np.iinfo(np.int64).max).astype(np.int64)
         self.pause_rank = np.zeros(s, dtype=np.int64)
         n = len(self.rules)
         self.plans = np.zeros((r, y, p, s), dtype=np.int64)
         self.year_in = np.zeros((y, r, p, s), dtype=np.int64)
         self.year_out = np.zeros((y, r, p, s), dtype=np.int64)
+        # Month-major (M, R), like the other monthly series: a month's record is one
+        # contiguous write rather than a column scattered over every replication's row.
         self.system_series = {
-            k: np.zeros((r, m), dtype=np.int64) for k in ("reserve", "deficit", "allocated")
+            k: np.zeros((m, r), dtype=np.int64) for k in ("reserve", "deficit", "allocated")
         }
         self.year_end_balance = np.zeros((r, y, p, s), dtype=np.int64)
         #: Per replication and year: the year's deficit (before support), support received,
@@ -336,11 +346,12 @@ class Engine:
             # Slippage lines underspend by chance: the money stays in the budget, unspent,
             # and returns to the reserve with the year-end underspend.
             self.slipped += self.slip_month
-            self.finance["slippage"][:, m // 12] += self.slip_month.sum(axis=(1, 2))
-        bal = led.budget_balances()
-        allowance = np.maximum(bal - self.slipped, 0) // left
+            self.finance["slippage"][:, m // 12] += sum_pence(self.slip_month, 2)
+        # Demand-led sectors spend their need; capped sectors at most their allowance (one
+        # pass each, with no mask).
+        allowance = np.maximum(led.budget_view() - self.slipped, self.uncapped) // left
         spend = self._spend[m]
-        np.copyto(spend, np.where(sys_.capped[None, None, :], np.minimum(need, allowance), need))
+        np.minimum(need, allowance, out=spend)
         led.transfer(
             self.budget_acc.ravel(),
             self.spend_acc.ravel(),
@@ -354,7 +365,8 @@ class Engine:
         self.spill_history[:, m % lags] = response(
             unmet, need, self.spill_reference, self.scenario.spill_over, sys_
         )
-        pressured = self.in_year.after_spending(m, need, bal - spend)
+        # Balances after spending (the transfer above has taken it off).
+        pressured = self.in_year.after_spending(m, need, led.budget_balances())
         self._checked(m, "month")
         return pressured
 
@@ -366,9 +378,9 @@ class Engine:
     def record(self, m: int) -> None:
         """Month-end balances of the system accounts (flows are stored as they happen)."""
         bal = self.ledger.balances
-        self.system_series["reserve"][:, m] = bal[:, accounts.RESERVE]
-        self.system_series["deficit"][:, m] = bal[:, accounts.DEFICIT]
-        self.system_series["allocated"][:, m] = self.ledger.allocated
+        self.system_series["reserve"][m] = bal[:, accounts.RESERVE]
+        self.system_series["deficit"][m] = bal[:, accounts.DEFICIT]
+        self.system_series["allocated"][m] = self.ledger.allocated
 
     def year_end(self, y: int) -> None:
         """Close the books (:meth:`sim.model.ledger.Ledger.close_year`) and settle the
@@ -406,7 +418,7 @@ class Engine:
             plans=self.plans,
             year_transfers_in=self.year_in.transpose(1, 0, 2, 3),
             year_transfers_out=self.year_out.transpose(1, 0, 2, 3),
-            system_series=self.system_series,
+            system_series={k: v.T for k, v in self.system_series.items()},
             year_end_balance=self.year_end_balance,
             bindings=self.bindings,
             shortfalls=self.shortfalls,

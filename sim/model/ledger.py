@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sim.units.money import MAX_PENCE, Pence, split
+from sim.units.money import MAX_PENCE, Pence, split, sum_pence
 
 SOURCE = 0
 RESERVE = 1
@@ -107,6 +107,12 @@ class Ledger:
             self.places, self.sectors
         )
 
+    def budget_view(self) -> Pence:
+        """Current budget balances, pence, shape (R, P, S) (a view: do not write to it)."""
+        b = self.balances[:, self.budget_base : self.spend_base]
+        out: Pence = b.reshape(self.replications, self.places, self.sectors)
+        return out
+
     def budget_balances(self) -> Pence:
         """Current budget balances, pence, shape (R, P, S) (a copy)."""
         b = self.balances[:, self.budget_base : self.spend_base]
@@ -150,7 +156,7 @@ class Ledger:
         amt = np.asarray(amount, dtype=np.int64).reshape(n, -1)
         if amt.shape[1] != src.size:
             raise ValueError("transfer: accounts and amounts do not match")
-        if np.any(amt < 0):
+        if amt.min(initial=0) < 0:
             raise ConservationError(f"month {month}: negative transfer ({reason})")
         bal = self.balances if rows is None else self.balances[rows]
         for accounts, sign in ((src, -1), (dst, 1)):
@@ -166,6 +172,8 @@ class Ledger:
                     view += amt
             elif np.unique(accounts).size == accounts.size:
                 bal[:, accounts] += sign * amt
+            elif np.all(accounts == first):  # one account for every pair (the reserve)
+                bal[:, first] += sign * sum_pence(amt)
             else:  # an account in several pairs: sum its pairs first
                 for account in np.unique(accounts):
                     pairs = np.flatnonzero(accounts == account)
@@ -176,7 +184,7 @@ class Ledger:
 
     def check(self, month: int, event: str) -> None:
         """Raise :class:`ConservationError` if held + spent != allocated in any replication."""
-        total = self.balances.sum(axis=1)
+        total = sum_pence(self.balances)
         bad = np.flatnonzero(total != self.allocated)
         if bad.size:
             r = int(bad[0])
@@ -186,7 +194,8 @@ class Ledger:
                 f"holds+spent {int(total[r])} pence but was allocated {int(self.allocated[r])} "
                 f"({bad.size} replication(s) affected)"
             )
-        if np.any(np.abs(self.balances) > MAX_PENCE):
+        # Two reductions rather than an absolute-value copy of every balance.
+        if self.balances.max(initial=0) > MAX_PENCE or self.balances.min(initial=0) < -MAX_PENCE:
             raise ConservationError(
                 f"month {month}: a balance exceeds {MAX_PENCE} pence after {event}"
             )
@@ -209,7 +218,7 @@ class Ledger:
         )
         over = np.maximum(-bal, 0).reshape(r, -1)
         reserve = self.balances[:, RESERVE]
-        from_reserve = split(np.minimum(reserve, over.sum(axis=1)), over.astype(np.float64))
+        from_reserve = split(np.minimum(reserve, sum_pence(over)), over.astype(np.float64))
         self.transfer(
             np.full(acc.size, RESERVE),
             acc,

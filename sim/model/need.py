@@ -21,11 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import lfilter
 from scipy.special import ndtri
 
 from sim.model.cost_improvement import FinanceDraws, draw_finance, efficiency, finance_width
-from sim.model.randomness import ENVIRONMENT, open_unit, uniform_block
+from sim.model.randomness import ENVIRONMENT, initial_states, open_unit, uniform_block
 from sim.model.system import System
 from sim.scenario.format import Scenario
 from sim.units.calendar import financial_year_label
@@ -73,6 +72,10 @@ def need_trend(scenario: Scenario, system: System) -> npt.NDArray[np.float64]:
 
 #: Uniform draws buffered at once (float64 values), so memory stays small for big batches.
 BUFFER_VALUES = 1 << 16
+#: Replications whose noise and shock recursions run together. The recursions step month by
+#: month over a block (one numpy pass per month), which beats a filter call per sector and
+#: per small buffer chunk; a block's arrays stay a few megabytes.
+FILTER_BLOCK = 256
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,36 @@ class Environment:
     finance: FinanceDraws
 
 
+@dataclass(frozen=True)
+class _Noise:
+    """Per-sector parameters of the noise and shock processes, shape (S,) each."""
+
+    sigma: npt.NDArray[np.float64]
+    rho: npt.NDArray[np.float64]
+    innov: npt.NDArray[np.float64]
+    prob: npt.NDArray[np.float64]
+    size: npt.NDArray[np.float64]
+    persist: npt.NDArray[np.float64]
+
+
+def _noise(scenario: Scenario) -> _Noise:
+    intensity = scenario.pressure.intensity
+    rho = np.array([x.noise_autocorrelation for x in scenario.sectors])
+    prob = np.minimum(
+        1.0,
+        np.array([x.shock_probability for x in scenario.sectors])
+        * scenario.pressure.shock_frequency,
+    )
+    return _Noise(
+        sigma=np.array([x.noise_sd for x in scenario.sectors]) * intensity,
+        rho=rho,
+        innov=np.sqrt(1.0 - rho**2),
+        prob=prob,
+        size=np.array([x.shock_size for x in scenario.sectors]) * intensity,
+        persist=np.array([x.shock_persistence for x in scenario.sectors]),
+    )
+
+
 def simulate_environment(
     scenario: Scenario, system: System, replications: npt.NDArray[np.int64]
 ) -> Environment:
@@ -98,73 +131,110 @@ def simulate_environment(
     months = system.calendar.months
     width = environment_width(system)
     r = len(replications)
-    need = np.empty((months, r, system.places, system.sectors), dtype=np.int64)
-    growth = np.empty((r, scenario.horizon_years), dtype=np.float64)
-    trend = need_trend(scenario, system)
     years, p, s = scenario.horizon_years, system.places, system.sectors
+    need = np.empty((months, r, p, s), dtype=np.int64)
+    growth = np.empty((r, years), dtype=np.float64)
+    trend = need_trend(scenario, system)
+    noise = _noise(scenario)
     delivery = np.empty((r, years), dtype=np.float64)
     slippage = np.empty((r, years, p, s), dtype=np.float64)
     first = growth_column(system) + 1
     chunk = max(1, BUFFER_VALUES // (months * width))
-    for lo in range(0, r, chunk):
-        reps = replications[lo : lo + chunk]
-        u = uniform_block(scenario.seed, reps, ENVIRONMENT, (months, width))
-        per_year = u[:, :, first:].reshape(len(reps), years, -1)[:, :, : finance_width(system)]
-        drawn = draw_finance(scenario, system, per_year)
-        delivery[lo : lo + len(reps)] = drawn.delivery
-        slippage[lo : lo + len(reps)] = drawn.slippage_rate
-        cost = efficiency(scenario, system, drawn.delivery)
-        need[:, lo : lo + len(reps)] = _need(scenario, system, trend, u, cost)
-        growth[lo : lo + len(reps)] = allocation_growth(scenario, u, growth_column(system))
+    block = max(chunk, FILTER_BLOCK // chunk * chunk)
+    states = initial_states(scenario.seed, replications, ENVIRONMENT)
+    # Month-major innovations and surges of a block, (M, n, P, S), reused block after block
+    # (fresh memory is dear on the reference machine).
+    x_buf = np.empty((months, min(r, block), p, s), dtype=np.float64)
+    surge_buf = np.empty_like(x_buf)
+    for b_lo in range(0, r, block):
+        b_hi = min(r, b_lo + block)
+        x, surge = x_buf[:, : b_hi - b_lo], surge_buf[:, : b_hi - b_lo]
+        for lo in range(b_lo, b_hi, chunk):
+            hi = min(b_hi, lo + chunk)
+            u = uniform_block(
+                scenario.seed,
+                replications[lo:hi],
+                ENVIRONMENT,
+                (months, width),
+                None if states is None else states[lo:hi],
+            )
+            per_year = u[:, :, first:].reshape(hi - lo, years, -1)[:, :, : finance_width(system)]
+            drawn = draw_finance(scenario, system, per_year)
+            delivery[lo:hi] = drawn.delivery
+            slippage[lo:hi] = drawn.slippage_rate
+            xs, ss = _innovations(noise, u, p, s)
+            x[:, lo - b_lo : hi - b_lo] = xs.swapaxes(0, 1)
+            surge[:, lo - b_lo : hi - b_lo] = ss.swapaxes(0, 1)
+            growth[lo:hi] = allocation_growth(scenario, u, growth_column(system))
+        # The cost factor of a replication depends on its own delivery draws only.
+        cost = efficiency(scenario, system, delivery[b_lo:b_hi]).swapaxes(0, 1)
+        need[:, b_lo:b_hi] = _need(noise, trend, x, surge, cost)
     return Environment(
         need=need, growth=growth, finance=FinanceDraws(delivery=delivery, slippage_rate=slippage)
     )
 
 
-def _need(
-    scenario: Scenario,
-    system: System,
-    trend: npt.NDArray[np.float64],
-    uniforms: npt.NDArray[np.float64],
-    cost: npt.NDArray[np.float64],
-) -> npt.NDArray[np.int64]:
-    """Need in pence, shape ``(M, r, P, S)``, from uniforms of shape ``(r, M, width)`` and
-    the cost-improvement factor of shape ``(r, M, S)``."""
+def _innovations(
+    noise: _Noise, uniforms: npt.NDArray[np.float64], p: int, s: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Noise innovations and shock surges, shape ``(r, M, P, S)`` each, from uniforms of
+    shape ``(r, M, width)``."""
     r, m = uniforms.shape[:2]
-    p, s = system.places, system.sectors
     block = uniforms[:, :, : 3 * p * s].reshape(r, m, 3, p, s)
-    intensity = scenario.pressure.intensity
-    sigma = np.array([x.noise_sd for x in scenario.sectors]) * intensity
-    rho = np.array([x.noise_autocorrelation for x in scenario.sectors])
-    prob = np.minimum(
-        1.0,
-        np.array([x.shock_probability for x in scenario.sectors])
-        * scenario.pressure.shock_frequency,
-    )
-    size = np.array([x.shock_size for x in scenario.sectors]) * intensity
-    persist = np.array([x.shock_persistence for x in scenario.sectors])
-    innov = np.sqrt(1.0 - rho**2)
-    # AR(1) noise started from its stationary distribution, and the decaying shock state,
-    # both as linear recursions along the month axis (one filter per sector).
+    innov = noise.innov
+    # The AR(1) noise starts from its stationary distribution: its first innovation is
+    # scaled up by 1 / innov.
     # Normal scores in single precision (twice as fast); uniforms are kept below 1 - 2**-24,
     # so scores lie within about -8.3 and +5.3.
-    u32 = np.minimum(open_unit(block[:, :, 0]).astype(np.float32), np.float32(1.0 - 2.0**-24))
-    x = innov * sigma * ndtri(u32).astype(np.float64)
+    u32 = open_unit(block[:, :, 0]).astype(np.float32)
+    np.minimum(u32, np.float32(1.0 - 2.0**-24), out=u32)
+    x = ndtri(u32).astype(np.float64)
+    x *= innov * noise.sigma  # in place: the same product as (innov * sigma) * score
     x[:, 0] *= np.divide(1.0, innov, out=np.ones_like(innov), where=innov > 0)
-    arrived = block[:, :, 1] < prob
+    arrived = block[:, :, 1] < noise.prob
     surge = np.zeros_like(x)
-    surge[arrived] = -np.broadcast_to(size, arrived.shape)[arrived] * np.log1p(
+    surge[arrived] = -np.broadcast_to(noise.size, arrived.shape)[arrived] * np.log1p(
         -block[:, :, 2][arrived]
     )
-    e = np.empty_like(x)
-    shock = np.zeros_like(surge)
-    for j in range(s):
-        e[..., j] = lfilter([1.0], [1.0, -rho[j]], x[..., j], axis=1)
-        if prob[j] > 0 and size[j] > 0:
-            shock[..., j] = lfilter([1.0], [1.0, -persist[j]], surge[..., j], axis=1)
-    mult = np.minimum(NEED_CAP, np.exp(e - 0.5 * sigma**2) * (1.0 + np.minimum(SHOCK_CAP, shock)))
-    mult *= cost[:, :, None, :]
-    need: npt.NDArray[np.int64] = np.rint(trend[None] * mult).astype(np.int64).transpose(1, 0, 2, 3)
+    return x, surge
+
+
+def _recursion(x: npt.NDArray[np.float64], coef: npt.NDArray[np.float64]) -> None:
+    """``x[m] += coef * x[m - 1]`` along the first (month) axis, in place: the first-order
+    filter ``y[m] = x[m] + coef * y[m - 1]`` with ``y[0] = x[0]``, rounded exactly as
+    ``scipy.signal.lfilter([1], [1, -coef])`` rounds it (one product, one sum)."""
+    step = np.empty_like(x[0])
+    for m in range(1, x.shape[0]):
+        np.multiply(coef, x[m - 1], out=step)
+        x[m] += step
+
+
+def _need(
+    noise: _Noise,
+    trend: npt.NDArray[np.float64],
+    x: npt.NDArray[np.float64],
+    surge: npt.NDArray[np.float64],
+    cost: npt.NDArray[np.float64],
+) -> npt.NDArray[np.int64]:
+    """Need in pence, shape ``(M, n, P, S)``, from month-major innovations and surges of
+    shape ``(M, n, P, S)`` and the cost-improvement factor of shape ``(M, n, S)``; ``x``
+    and ``surge`` are overwritten."""
+    # AR(1) noise and the decaying shock state, as linear recursions along the months.
+    _recursion(x, noise.rho)
+    if np.any((noise.prob > 0) & (noise.size > 0)):
+        # Sectors without shocks have zero surges, which the recursion keeps at zero.
+        _recursion(surge, noise.persist)
+    # min(NEED_CAP, exp(e - sigma**2 / 2) * (1 + min(SHOCK_CAP, shock))) * cost * trend,
+    # in place: each step is the same single rounding as with fresh arrays.
+    x -= 0.5 * noise.sigma**2
+    np.exp(x, out=x)
+    np.minimum(surge, SHOCK_CAP, out=surge)
+    surge += 1.0
+    x *= surge
+    np.minimum(x, NEED_CAP, out=x)
+    x *= cost[:, :, None, :]
+    x *= trend[:, None]
+    need: npt.NDArray[np.int64] = np.rint(x, out=x).astype(np.int64)
     return need
 
 

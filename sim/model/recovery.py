@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from sim.units.money import Pence, split
+from sim.units.money import Pence, split, sum_pence
 
 Floats = npt.NDArray[np.float64]
 
@@ -48,8 +48,9 @@ def forecast_deficit(
             (R, P, S).
     """
     balance = after - need * months_after
-    balance = np.where(capped[None, None, :], np.maximum(balance, underspend), balance)
-    position = balance.sum(axis=(1, 2)) + reserve
+    # In place, on the capped sectors only (no second full-size array).
+    np.maximum(balance, underspend, out=balance, where=capped)
+    position = sum_pence(balance, 2) + reserve
     out: Pence = np.maximum(0, -position)
     return out
 
@@ -102,7 +103,7 @@ def pauses(needed: Pence, capacity: Pence, rank: npt.NDArray[np.int64]) -> Pence
     for level in np.unique(rank):
         columns = np.flatnonzero(np.tile(rank == level, p))
         cap = flat[:, columns]
-        total = cap.sum(axis=1)
+        total = sum_pence(cap)
         take = np.minimum(left, total)
         if not take.any():
             continue

@@ -187,6 +187,7 @@ def transfer_capacity(
     moved_out: Pence,
     budget: Pence | None = None,
     total: Pence | None = None,
+    cols: slice | npt.NDArray[np.int64] = slice(None),
 ) -> tuple[Pence, Pence]:
     """Most each budget may give up in-year under the active in-year rules.
 
@@ -196,12 +197,15 @@ def transfer_capacity(
         budget: budgets now (plan plus in-year changes), pence, (R, P, S); with ``total``,
             needed for the month-end minimum share.
         total: this year's money for sector budgets in each place, pence, (R, P).
+        cols: the sectors to return (a minimum share still apportions over all of its
+            scope): limits for the others are not computed.
 
     Returns:
         ``(capacity, per_rule)``: the binding limit per budget (a large number where no rule
         applies) and each rule's own limit, shape (n_rules, R, P, S).
     """
     unlimited = np.iinfo(np.int64).max // 4
+    plan = plan[:, :, cols]
     cap = np.full(plan.shape, unlimited, dtype=np.int64)
     per_rule = np.full((len(rules), *plan.shape), unlimited, dtype=np.int64)
     for k, rule in enumerate(rules):
@@ -212,10 +216,12 @@ def transfer_capacity(
         elif rule.rule == "min_share":
             if budget is None or total is None:
                 continue
-            limit = _share_headroom(rule, budget, total)
+            limit = _share_headroom(rule, budget, total)[:, :, cols]
         else:
-            limit = np.maximum(0, np.floor((rule.cap or 0.0) * plan).astype(np.int64) - moved_out)
-        per_rule[k] = np.where(rule.scope[None], limit, unlimited)
+            limit = np.maximum(
+                0, np.floor((rule.cap or 0.0) * plan).astype(np.int64) - moved_out[:, :, cols]
+            )
+        per_rule[k] = np.where(rule.scope[:, cols][None], limit, unlimited)
         cap = np.minimum(cap, per_rule[k])
     return cap, per_rule
 

@@ -42,7 +42,7 @@ def _figure(name: str, spec: dict[str, object], css: str = "chart") -> Figure:
 
 
 def _rows(series: str, b: Band, v: Variant, scale: float = 1.0) -> list[dict[str, object]]:
-    return band_rows(series, b, v.digest.labels(), scale)
+    return band_rows(series, b, v.bands.labels(), scale)
 
 
 #: The main fan charts: name, measure (for the label), subtitle, percent, from zero.
@@ -105,7 +105,7 @@ def sector_figures(v: Variant, f: Fans, colour: str) -> list[Figure]:
     """One small fan chart of each sector's budget, £m a year, each with its own scale."""
     out = []
     for j, (sector, kind) in enumerate(
-        zip(v.digest.sector_names, v.digest.sector_kinds, strict=True)
+        zip(v.bands.sector_names, v.bands.sector_kinds, strict=True)
     ):
         spec = fan_chart(
             _rows(sector, f.sectors[j], v),

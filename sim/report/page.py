@@ -3,7 +3,7 @@
 :func:`write_report` reads the run directories ``sim.store.writer.write_run`` wrote
 (``DIR/<scenario-name>/``, :mod:`sim.report.variant`) and writes ``report.html``: a
 comparison of the variants, then for each variant fan charts of the monthly measures (from
-``monthly.parquet`` through :class:`sim.analysis.monthly.Digest`), how often each
+``bands.parquet``, the bands merged chunk by chunk as the run was written), how often each
 ring-fence bound, the voting power of each board composition and every headline measure.
 
 The page is the Jinja2 template ``templates/report.html.j2`` (autoescaped) filled with
@@ -66,7 +66,7 @@ def render_report(run_dirs: Sequence[Path], title: str = DEFAULT_TITLE) -> str:
             skipped.append((Path(d), str(exc)))
     taken = set(RESERVED_IDS)
     slugs = [slug(v.name, taken) for v in variants]
-    all_fans = [fans(v.digest) for v in variants]
+    all_fans = [fans(v.bands) for v in variants]
     versions = sorted({str(v.manifest.get("package_version", "?")) for v in variants})
     return (
         environment()

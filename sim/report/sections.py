@@ -115,7 +115,7 @@ def header(title: str, variants: Sequence[Variant], slugs: Sequence[str]) -> Hea
             seed=str(v.manifest.get("seed", "")),
             horizon=years_label(v, short=True),
             places=len(v.scenario.get("places") or []) or 1,
-            sectors=len(v.digest.sector_names),
+            sectors=len(v.bands.sector_names),
             board=board_size(v),
             hash=str(v.manifest.get("scenario_hash", "")),
         )

@@ -87,7 +87,7 @@ def slug(name: str, taken: set[str]) -> str:
 
 def years_label(v: Variant, short: bool = False) -> str:
     """The horizon in financial years: ``2025/26 to 2029/30 (5 years)``."""
-    cal = Calendar(v.digest.start_year, v.years)
+    cal = Calendar(v.bands.start_year, v.years)
     first, last = cal.financial_year(0), cal.financial_year(v.years - 1)
     span = first if v.years == 1 else f"{first} to {last}"
     return span if short else f"{span} ({display.count(v.years, 'year')})"

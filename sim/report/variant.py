@@ -1,5 +1,6 @@
 """What the report reports: a variant, one run directory read through
-:class:`sim.store.run_dir.RunDir`, and the fan-chart bands of its monthly digest."""
+:class:`sim.store.run_dir.RunDir`, and its fan-chart bands (``bands.parquet``, merged
+chunk by chunk as the run was written, so reading them costs the same at any size)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.analysis.monthly import Band, Digest, band
+from sim.analysis.monthly import Band, Digest, Sketch
 from sim.analysis.summary import RuleCount, SummaryRow
 from sim.store.run_dir import REPORT_FILES, RunDir, RunDirError
-from sim.store.tables import PowerRow
+from sim.store.tables import BAND_SERIES, Bands, PowerRow, bands_table
 from sim.units.money import pence_to_pounds_m
 
 
@@ -36,17 +37,21 @@ class Fans:
         return out
 
 
-def fans(digest: Digest) -> Fans:
-    """The fan-chart bands of a run's digest (:func:`sim.analysis.monthly.band` over replications)."""
+def _scaled(b: Band, factor: float) -> Band:
+    return Band(*(factor * getattr(b, f) for f in ("mean", "p05", "p25", "p50", "p75", "p95")))
+
+
+def fans(bands: Bands | Digest) -> Fans:
+    """The fan-chart bands of a run (``bands.parquet``; or of a digest held in memory, by
+    the same sketch, so both give the same numbers). Shares in percent, money in £m."""
+    if isinstance(bands, Digest):
+        bands = Bands.from_table(bands_table(Sketch.from_digest(bands)))
+    s = bands.series
+    money = float(pence_to_pounds_m(1.0))
+    named = {n: _scaled(s[n], 100.0 if n == "share" else money) for n in BAND_SERIES}
     return Fans(
-        share=band(100.0 * digest.share("primary")),
-        sectors=tuple(
-            band(pence_to_pounds_m(digest.budget[:, :, j])) for j in range(digest.budget.shape[2])
-        ),
-        moved=band(pence_to_pounds_m(digest.moved)),
-        unmet=band(pence_to_pounds_m(digest.unmet)),
-        spill=band(pence_to_pounds_m(digest.spill)),
-        deficit=band(pence_to_pounds_m(digest.deficit)),
+        sectors=tuple(_scaled(s[f"budget_{j}"], money) for j in range(len(bands.sector_names))),
+        **named,
     )
 
 
@@ -57,13 +62,13 @@ class Variant:
     path: Path
     manifest: dict[str, Any]
     summary: tuple[SummaryRow, ...]
-    digest: Digest
+    bands: Bands
     rules: tuple[RuleCount, ...]
     power: tuple[PowerRow, ...]
 
     @property
     def name(self) -> str:
-        return str(self.manifest.get("scenario_name") or self.digest.scenario_name)
+        return str(self.manifest.get("scenario_name") or self.bands.scenario_name)
 
     @property
     def scenario(self) -> dict[str, Any]:
@@ -72,12 +77,12 @@ class Variant:
 
     @property
     def replications(self) -> int:
-        return self.digest.n
+        return self.bands.n
 
     @property
     def years(self) -> int:
         """Financial years in the horizon."""
-        return self.digest.months // 12
+        return self.bands.months // 12
 
     def row(self, measure: str) -> SummaryRow | None:
         """The last summary row of a measure (for a yearly measure: the final year)."""
@@ -99,10 +104,10 @@ def load_variant(path: Path) -> Variant:
     run.check(REPORT_FILES)
     try:
         summary = run.summary()
-        digest = run.monthly()
-        if digest.n < 1 or digest.months < 12 or digest.months % 12:
+        bands = run.bands()
+        if bands.n < 1 or bands.months < 12 or bands.months % 12:
             raise RunDirError(
-                f"monthly.parquet holds {digest.n} replications of {digest.months} months"
+                f"bands.parquet holds {bands.n} replications of {bands.months} months"
             )
         rules = run.ring_fences()
         power = run.power()
@@ -110,4 +115,4 @@ def load_variant(path: Path) -> Variant:
         raise
     except Exception as exc:  # any unreadable file: report it, carry on with the others
         raise RunDirError(f"could not be read: {type(exc).__name__}: {exc}") from exc
-    return Variant(path, run.manifest, summary, digest, rules, power)
+    return Variant(path, run.manifest, summary, bands, rules, power)

@@ -22,11 +22,13 @@ from sim.analysis.monthly import Digest
 from sim.analysis.summary import RuleCount, SummaryRow, measures_from_table, ring_fence_counts
 from sim.scenario.format import Scenario
 from sim.scenario.loader import display_path, parse_scenario
-from sim.store.tables import OUTPUT_FILES, PlanRow, PowerRow, read_rows_csv
+from sim.store.measures_file import read_measures
+from sim.store.outputs import FULL_TABLES, Outputs
+from sim.store.tables import Bands, PlanRow, PowerRow, read_rows_csv
 from sim.store.writer import scenario_hash
 
-#: The files a report of a run needs.
-REPORT_FILES = ("manifest.json", "summary.csv", "measures.parquet", "power.csv", "monthly.parquet")
+#: The files a report of a run needs (all written at every output level).
+REPORT_FILES = ("manifest.json", "summary.csv", "measures.parquet", "power.csv", "bands.parquet")
 
 
 class RunDirError(Exception):
@@ -50,10 +52,20 @@ class RunDir:
     def __repr__(self) -> str:
         return f"RunDir({str(self.path)!r})"
 
-    def missing(self, files: Sequence[str] = OUTPUT_FILES) -> list[str]:
-        """Which of ``files`` the directory lacks (Parquet tables may be files or directories
-        of part files)."""
+    def missing(self, files: Sequence[str] | None = None) -> list[str]:
+        """Which of ``files`` (by default, those of the run's output level) the directory
+        lacks (Parquet tables may be files or directories of part files)."""
+        if files is None:
+            try:
+                files = (self.outputs or Outputs()).files()
+            except RunDirError:
+                files = Outputs().files()
         return [f for f in files if not (self.path / f).exists()]
+
+    @property
+    def outputs(self) -> Outputs | None:
+        """The output level the run was written at (None for a run that records none)."""
+        return Outputs.of_manifest(self.manifest)
 
     def check(self, files: Sequence[str] = REPORT_FILES) -> None:
         """Raise :class:`RunDirError` unless the directory exists and holds ``files`` and a
@@ -93,13 +105,19 @@ class RunDir:
         """The scenario as run, validated again (a ScenarioError names the manifest)."""
         return parse_scenario(self.scenario_document, display_path(self.path / "manifest.json"))
 
-    def is_up_to_date(self, scenario: Scenario) -> bool:
-        """Whether the directory holds every output, complete, of exactly this scenario."""
+    def is_up_to_date(self, scenario: Scenario, outputs: Outputs | None = None) -> bool:
+        """Whether the directory holds every output, complete, of exactly this scenario, at
+        an output level holding all that ``outputs`` (default lean) asks for: a full run
+        serves a lean or sampled request, a lean run does not serve a full one."""
+        asked = outputs or Outputs()
         try:
             same = self.manifest.get("scenario_hash") == scenario_hash(scenario)
+            level = self.outputs
         except RunDirError:
             return False
-        return same and not self.missing()
+        if not same or level is None or not level.covers(asked):
+            return False
+        return not self.missing(level.files()) and not self.missing(asked.files())
 
     def summary(self) -> tuple[SummaryRow, ...]:
         """``summary.csv``: each measure's summary over replications, in file order."""
@@ -131,13 +149,27 @@ class RunDir:
         )
         if not rules:
             return ()
+        names = ("ring_fence_bindings", "ring_fence_shortfalls")
         try:
-            return ring_fence_counts(self.measures(), rules)
+            # Only the ring-fence measures, read a few at a time (not every measure).
+            found = [
+                m
+                for batch in read_measures(
+                    self.path / "measures.parquet", lambda m, d: m in names and d in rules
+                )
+                for m in batch
+            ]
+            return ring_fence_counts(found, rules)
         except KeyError as exc:
             raise RunDirError(str(exc.args[0])) from exc
 
+    def bands(self) -> Bands:
+        """``bands.parquet``: the fan charts' monthly bands over every replication."""
+        return Bands.from_table(self._table("bands"))
+
     def monthly(self) -> Digest:
-        """``monthly.parquet``: the month-by-month series the fan charts are drawn from."""
+        """``monthly.parquet``: the month-by-month digest of each replication (written at
+        ``--outputs full``, or for a sample)."""
         return Digest.from_table(self._table("monthly"))
 
     def decisions(self) -> pa.Table:
@@ -155,5 +187,14 @@ class RunDir:
     def _table(self, name: str) -> pa.Table:
         path = self.path / f"{name}.parquet"
         if not path.exists():
+            try:
+                level = self.outputs
+            except RunDirError:
+                level = None
+            if name in FULL_TABLES and level is not None and level.level == "lean":
+                raise RunDirError(
+                    f"{name}.parquet not written: the run was written with --outputs lean; "
+                    "rerun it with --outputs full (or --outputs sample=N)"
+                )
             raise RunDirError(f"{name}.parquet missing")
         return pq.read_table(path)

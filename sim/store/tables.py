@@ -1,7 +1,7 @@
 """The output files' columns, declared once, and the Arrow tables built from results.
 
 The Parquet tables' columns are those their builders here give (``timeseries``,
-``transfers``, ``decisions``, ``measures``; ``monthly`` is
+``transfers``, ``decisions``, ``measures``, ``bands``; ``monthly`` is
 :meth:`sim.analysis.monthly.Digest.to_table`). The CSV files' columns are the fields of a
 dataclass (:class:`~sim.analysis.summary.SummaryRow` for ``summary.csv``, :class:`PowerRow`
 and :class:`PlanRow`), which both the writer and :class:`sim.store.run_dir.RunDir` use.
@@ -10,6 +10,7 @@ and :class:`PlanRow`), which both the writer and :class:`sim.store.run_dir.RunDi
 from __future__ import annotations
 
 import csv
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, fields
@@ -21,7 +22,12 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from sim.analysis.measures import headline_measures
+from sim.analysis.monthly import Band, Sketch
 from sim.engine.results import Results
+from sim.store.outputs import PART_TABLES, Outputs
+from sim.units.calendar import Calendar
+
+__all__ = ["PART_TABLES", "Outputs"]
 
 Floats = npt.NDArray[np.float64]
 
@@ -104,17 +110,10 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "write_statistics": ["replication", "month"],
 }
 
-#: Tables written a chunk at a time, as directories of part files.
-PART_TABLES = ("timeseries", "transfers", "decisions", "monthly", "measures")
-
-OUTPUT_FILES = (
-    "manifest.json",
-    "summary.csv",
-    "power.csv",
-    "plan.csv",
-    "measures.parquet",
-    *(f"{t}.parquet" for t in PART_TABLES if t != "measures"),
-)
+#: The files of a run at the default output level (``lean``; see :mod:`sim.store.outputs`).
+OUTPUT_FILES = Outputs().files()
+#: The files of a run at ``--outputs full``.
+FULL_OUTPUT_FILES = Outputs("full").files()
 
 
 def _labels(codes: npt.NDArray[np.int64], names: Sequence[str], index: Any = None) -> pa.Array:
@@ -158,21 +157,32 @@ def timeseries_table(res: Results) -> pa.Table:
     return pa.table(cols)
 
 
+#: The journal's monthly spending (each budget to its providers): left out of
+#: ``transfers.parquet``, as it is ``spend_pence`` of ``timeseries.parquet`` row for row
+#: (about three rows in four of the journal, and half the bytes of a full run's records).
+SPENDING = "spending"
+
+
 def transfers_table(res: Results) -> pa.Table:
-    """One row per recorded transfer and replication; money in pence."""
+    """One row per recorded transfer and replication, monthly spending excepted (it is the
+    time series' ``spend_pence``); money in pence."""
     t = res.transfers()
     names = ["NHS England", *res.account_names]
     cal = res.calendar
+    keep: Any = slice(None)
+    if SPENDING in t.reasons:
+        keep = np.flatnonzero(t.reason != t.reasons.index(SPENDING))
+    month, reason = t.month[keep], t.reason[keep]
     return pa.table(
         {
-            "replication": pa.array(t.replication, pa.int64()),
-            "month": pa.array(t.month, pa.int16()),
-            "period": _labels(t.month, [cal.label(i) for i in range(cal.months)]),
-            "from_account": _labels(t.source + 1, names, pa.int32()),
-            "to_account": _labels(t.target + 1, names, pa.int32()),
-            "amount_pence": pa.array(t.amount, pa.int64()),
-            "recurrent": pa.array(t.recurrent, pa.bool_()),
-            "reason": _labels(t.reason, t.reasons or ("",), pa.int32()),
+            "replication": pa.array(t.replication[keep], pa.int64()),
+            "month": pa.array(month, pa.int16()),
+            "period": _labels(month, [cal.label(i) for i in range(cal.months)]),
+            "from_account": _labels(t.source[keep] + 1, names, pa.int32()),
+            "to_account": _labels(t.target[keep] + 1, names, pa.int32()),
+            "amount_pence": pa.array(t.amount[keep], pa.int64()),
+            "recurrent": pa.array(t.recurrent[keep], pa.bool_()),
+            "reason": _labels(reason, t.reasons or ("",), pa.int32()),
         }
     )
 
@@ -254,3 +264,75 @@ def measures_table(res: Results) -> pa.Table:
             "value": pa.array(np.stack([m.values for m in measures], axis=1).reshape(-1)),
         }
     )
+
+
+#: The series of ``bands.parquet``, in :meth:`sim.analysis.monthly.Sketch.bands` order
+#: (then ``budget_<sector index>``); ``share`` is a fraction, the rest pence.
+BAND_SERIES = ("share", "moved", "unmet", "spill", "deficit")
+BAND_STATS = ("mean", "p05", "p25", "p50", "p75", "p95")
+
+
+def bands_table(sketch: Sketch) -> pa.Table:
+    """``bands.parquet``: one row per series and month, the mean and quantiles over every
+    replication. The scenario name, start year, replications and sectors are in the schema
+    metadata."""
+    bands = sketch.bands()
+    meta = dict(sketch.meta)
+    sectors = json.loads(meta["sector_names"])
+    names = [*BAND_SERIES, *(f"budget_{j}" for j in range(len(sectors)))]
+    m = sketch.months
+    cal = Calendar(int(meta["start_year"]), m // 12)
+    cols: dict[str, Any] = {
+        "series": _labels(np.repeat(np.arange(len(names)), m), names),
+        "month": pa.array(np.tile(np.arange(m), len(names)), pa.int16()),
+        "period": _labels(np.tile(np.arange(m), len(names)), [cal.label(i) for i in range(m)]),
+    }
+    for stat in BAND_STATS:
+        cols[stat] = pa.array(np.concatenate([getattr(b, stat) for b in bands]), pa.float64())
+    doc = {
+        "scenario_name": meta["scenario_name"],
+        "start_year": int(meta["start_year"]),
+        "replications": sketch.n,
+        "sector_names": sectors,
+        "sector_kinds": json.loads(meta["sector_kinds"]),
+    }
+    return pa.table(cols).replace_schema_metadata({"bands": json.dumps(doc)})
+
+
+@dataclass(frozen=True)
+class Bands:
+    """``bands.parquet``, read: each series' :class:`~sim.analysis.monthly.Band` by name."""
+
+    scenario_name: str
+    start_year: int
+    n: int
+    months: int
+    sector_names: tuple[str, ...]
+    sector_kinds: tuple[str, ...]
+    series: dict[str, Band]
+
+    def labels(self) -> list[str]:
+        """Month labels, e.g. ``2025-04``."""
+        cal = Calendar(self.start_year, self.months // 12)
+        return [cal.label(i) for i in range(self.months)]
+
+    @staticmethod
+    def from_table(table: pa.Table) -> Bands:
+        """Read back :func:`bands_table`."""
+        doc = json.loads(table.schema.metadata[b"bands"])
+        series = table.column("series").to_pylist()
+        names = list(dict.fromkeys(series))
+        m = len(series) // max(len(names), 1)
+        stats = {s: table.column(s).to_numpy().reshape(len(names), m) for s in BAND_STATS}
+        return Bands(
+            scenario_name=doc["scenario_name"],
+            start_year=int(doc["start_year"]),
+            n=int(doc["replications"]),
+            months=m,
+            sector_names=tuple(doc["sector_names"]),
+            sector_kinds=tuple(doc["sector_kinds"]),
+            series={
+                name: Band(*(stats[s][i].copy() for s in BAND_STATS))
+                for i, name in enumerate(names)
+            },
+        )

@@ -1,5 +1,7 @@
-"""Writing a run to disk: manifest.json, summary.csv, power.csv, plan.csv, measures.parquet,
-and the per-chunk Parquet datasets timeseries, transfers, decisions and monthly.
+"""Writing a run to disk: manifest.json, summary.csv, power.csv, plan.csv, bands.parquet,
+measures.parquet and decisions.parquet, and at ``--outputs full`` (or for a sample of
+replications) the per-chunk datasets timeseries, transfers and monthly
+(:mod:`sim.store.outputs`).
 
 A scenario's outputs go to ``DIR/<scenario-name>/`` and appear all at once: they are written
 into a temporary directory beside it, which is then renamed into place. The large tables
@@ -23,19 +25,23 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sim.analysis.monthly import Digest
-from sim.analysis.summary import SummaryRow, describe, measures_from_table
+from sim.analysis.monthly import Digest, Sketch
+from sim.analysis.summary import SummaryRow, describe
 from sim.engine.results import Results
 from sim.model.power import VotingPower
 from sim.scenario.format import Scenario
+from sim.store.measures_file import join_parts, read_measures
+from sim.store.tables import FULL_OUTPUT_FILES as FULL_OUTPUT_FILES
+from sim.store.tables import OUTPUT_FILES as OUTPUT_FILES
 from sim.store.tables import (
-    OUTPUT_FILES,
     PARQUET_OPTIONS,
-    PART_TABLES,
+    Outputs,
     PlanRow,
     PowerRow,
+    bands_table,
     decisions_table,
     measures_table,
     timeseries_table,
@@ -61,8 +67,12 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def manifest(scenario: Scenario, replications: int, chunks: int) -> dict[str, Any]:
-    """Provenance of a run: the scenario as run, its hash, seed, replications, version."""
+def manifest(
+    scenario: Scenario, replications: int, chunks: int, outputs: Outputs | None = None
+) -> dict[str, Any]:
+    """Provenance of a run: the scenario as run, its hash, seed, replications, version,
+    and its output level and files."""
+    outputs = outputs or Outputs()
     return {
         "scenario_name": scenario.name,
         "scenario_hash": scenario_hash(scenario),
@@ -71,7 +81,8 @@ def manifest(scenario: Scenario, replications: int, chunks: int) -> dict[str, An
         "chunks": chunks,
         "package_version": __version__,
         "scenario": scenario_document(scenario),
-        "files": list(OUTPUT_FILES),
+        "outputs": str(outputs),
+        "files": list(outputs.files()),
     }
 
 
@@ -143,8 +154,13 @@ class ChunkOutput:
     #: Position of the chunk in replication order (0, 1, ...).
     index: int
     replications: int
-    #: Parquet file contents by table name (see :data:`PART_TABLES`).
+    #: Parquet file contents by table name (see :data:`sim.store.outputs.PART_TABLES`).
     parts: dict[str, bytes]
+    #: The tables the chunk has a part of (sent in ``parts`` or written by the worker).
+    tables: tuple[str, ...]
+    #: The chunk's share of the fan charts' bands (small: it merges exactly with the
+    #: rest; None once the writer has merged it).
+    sketch: Sketch | None
     #: Scenario-level records, the same in every chunk: power of each board composition,
     #: each year's plan compromise, and the policy log.
     compositions: list[tuple[int, VotingPower]]
@@ -154,15 +170,26 @@ class ChunkOutput:
     seconds: float
 
 
-def part_tables(res: Results) -> dict[str, pa.Table]:
-    """The tables written a chunk at a time, for the replications of ``res``."""
-    return {
-        "timeseries": timeseries_table(res),
-        "transfers": transfers_table(res),
-        "decisions": decisions_table(res),
-        "monthly": Digest.from_results(res).to_table(),
-        "measures": measures_table(res),
-    }
+def part_tables(
+    res: Results, outputs: Outputs | None = None, digest: Digest | None = None
+) -> dict[str, pa.Table]:
+    """The tables written a chunk at a time, for the replications of ``res`` (the full
+    tables only for those the output level asks for)."""
+    outputs = outputs or Outputs()
+    digest = digest or Digest.from_results(res)
+    first = int(res.replications[0]) if res.n else 0
+    full = outputs.full_tables_for(range(first, first + res.n))
+    tables: dict[str, pa.Table] = {}
+    if len(full):
+        tables = {
+            "timeseries": timeseries_table(res),
+            "transfers": transfers_table(res),
+            "monthly": digest.to_table(),
+        }
+        if len(full) < res.n:  # a sample: only its replications' rows
+            keep = {k: pc.less(t["replication"], full.stop) for k, t in tables.items()}
+            tables = {k: t.filter(keep[k]) for k, t in tables.items()}
+    return tables | {"decisions": decisions_table(res), "measures": measures_table(res)}
 
 
 def part_path(directory: str | Path, table: str, index: int) -> Path:
@@ -171,13 +198,19 @@ def part_path(directory: str | Path, table: str, index: int) -> Path:
 
 
 def encode_chunk(
-    res: Results, index: int, seconds: float = 0.0, directory: str | Path | None = None
+    res: Results,
+    index: int,
+    seconds: float = 0.0,
+    directory: str | Path | None = None,
+    outputs: Outputs | None = None,
 ) -> ChunkOutput:
     """A chunk's results as Parquet, ready for a :class:`RunWriter`: as bytes to send, or,
     given the writer's ``directory`` (:attr:`RunWriter.directory`, on a disk this process
     shares with the writer), written there at once and not sent at all."""
     parts = {}
-    for name, table in part_tables(res).items():
+    digest = Digest.from_results(res)
+    tables = part_tables(res, outputs, digest)
+    for name, table in tables.items():
         if directory is not None:
             pq.write_table(table, part_path(directory, name, index), **PARQUET_OPTIONS)
             continue
@@ -188,6 +221,8 @@ def encode_chunk(
         index=index,
         replications=res.n,
         parts=parts,
+        tables=tuple(tables),
+        sketch=Sketch.from_digest(digest),
         compositions=res.compositions,
         plan_compromise=res.plan_compromise,
         policy_log=res.policy_log,
@@ -245,15 +280,23 @@ class RunWriter:
     complete run of the scenario untouched.
     """
 
-    def __init__(self, scenario: Scenario, out_dir: str | Path) -> None:
+    def __init__(
+        self, scenario: Scenario, out_dir: str | Path, outputs: Outputs | None = None
+    ) -> None:
         self.scenario = scenario
+        self.outputs = outputs or Outputs()
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
         self.tmp = temporary_dir(self.out, scenario.name)
-        for name in PART_TABLES:
+        for name in self.outputs.tables():
             (self.tmp / f"{name}.parquet").mkdir()
         self.chunks: dict[int, ChunkOutput] = {}
         self.replications = 0
+        # The bands of the chunks so far: merged as they come, so memory does not grow
+        # with the replications (the merge is exact, so their order does not matter).
+        self.sketch: Sketch | None = None
+        #: The first chunk written, with the scenario-level records (power, plan, policy).
+        self.records: ChunkOutput
 
     def __enter__(self) -> RunWriter:
         return self
@@ -268,11 +311,24 @@ class RunWriter:
             raise ValueError(f"chunk {chunk.index} written twice")
         for name, data in chunk.parts.items():
             part_path(self.tmp, name, chunk.index).write_bytes(data)
-        missing = [t for t in PART_TABLES if not part_path(self.tmp, t, chunk.index).exists()]
+        missing = [t for t in chunk.tables if not part_path(self.tmp, t, chunk.index).exists()]
         if missing:
             raise OSError(f"chunk {chunk.index}: part files missing: {', '.join(missing)}")
-        self.chunks[chunk.index] = replace(chunk, parts={})
+        if chunk.sketch is None:
+            raise ValueError(f"chunk {chunk.index} has no bands")
+        self.sketch = chunk.sketch if self.sketch is None else self.sketch.merge(chunk.sketch)
+        # The scenario-level records are the same in every chunk: one chunk's are kept, so
+        # the writer's memory does not grow with the number of chunks either.
+        kept = replace(chunk, parts={}, sketch=None)
+        if self.chunks:
+            kept = replace(kept, compositions=[], plan_compromise=[], policy_log=[])
+        else:
+            self.records = kept
+        self.chunks[chunk.index] = kept
         self.replications += chunk.replications
+        # Arrow's allocator keeps freed pages for reuse; over hundreds of chunks that crept
+        # up by about a megabyte a chunk. Handing them back keeps a long run's memory flat.
+        pa.default_memory_pool().release_unused()
 
     def commit(self) -> tuple[Path, list[SummaryRow]]:
         """Write the summary and scenario-level files and publish the run; returns its path
@@ -286,18 +342,23 @@ class RunWriter:
             raise
 
     def _commit(self) -> tuple[Path, list[SummaryRow]]:
-        first = self.chunks[min(self.chunks)]
+        first = self.records
         cal = Calendar(self.scenario.start_year, self.scenario.horizon_years)
+        # The measures' parts joined into one file, and summarised a few measures at a
+        # time: neither step holds every replication's measures at once.
         measures_dir = self.tmp / "measures.parquet"
-        measures = pq.read_table(measures_dir)
-        shutil.rmtree(measures_dir)
-        pq.write_table(measures, measures_dir, **PARQUET_OPTIONS)
-        rows = [describe(m) for m in measures_from_table(measures)]
+        parts = self.tmp / "measures.parts"
+        os.replace(measures_dir, parts)
+        join_parts(parts, measures_dir)
+        shutil.rmtree(parts)
+        rows = [describe(m) for batch in read_measures(measures_dir) for m in batch]
         write_summary_csv(rows, self.tmp / "summary.csv")
         write_rows_csv(power_rows(first.compositions, cal), PowerRow, self.tmp / "power.csv")
         plans = plan_rows(first.plan_compromise, self.scenario, cal)
         write_rows_csv(plans, PlanRow, self.tmp / "plan.csv")
-        doc = manifest(self.scenario, self.replications, len(self.chunks))
+        assert self.sketch is not None  # a chunk was added
+        pq.write_table(bands_table(self.sketch), self.tmp / "bands.parquet", **PARQUET_OPTIONS)
+        doc = manifest(self.scenario, self.replications, len(self.chunks), self.outputs)
         (self.tmp / "manifest.json").write_text(json.dumps(doc, indent=2) + "\n")
         final = self.out / self.scenario.name
         refused = not_ours(final)
@@ -342,9 +403,9 @@ class RunWriter:
         shutil.rmtree(trash, ignore_errors=True)
 
 
-def write_run(res: Results, out_dir: str | Path) -> Path:
+def write_run(res: Results, out_dir: str | Path, outputs: Outputs | None = None) -> Path:
     """Write the outputs of results held in memory atomically to ``out_dir/<name>/``."""
-    with RunWriter(res.scenario, out_dir) as writer:
-        writer.add(encode_chunk(res, 0))
+    with RunWriter(res.scenario, out_dir, outputs) as writer:
+        writer.add(encode_chunk(res, 0, outputs=outputs))
         path, _ = writer.commit()
     return path

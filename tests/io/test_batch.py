@@ -23,7 +23,8 @@ from sim.batch.backends import InProcess, ProcessPool
 from sim.batch.scheduler import run_batch
 from sim.cli import main
 from sim.scenario.format import Scenario
-from sim.store.writer import OUTPUT_FILES
+from sim.store.outputs import Outputs
+from sim.store.tables import FULL_OUTPUT_FILES, OUTPUT_FILES
 
 LIBRARY = ("baseline.toml", "council_red_lines.toml", "primary_care_ringfence.toml")
 
@@ -39,24 +40,26 @@ def _decoded(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
-def _contents(run_dir: Path) -> dict[str, Any]:
+def _contents(run_dir: Path, files: Sequence[str] = FULL_OUTPUT_FILES) -> dict[str, Any]:
     """Everything a run wrote, in a form that ignores only how it was chunked."""
     out: dict[str, Any] = {}
-    for name in OUTPUT_FILES:
+    for name in files:
         path = run_dir / name
         if name.endswith(".parquet"):
             out[name] = _decoded(pq.read_table(path))
         elif name == "manifest.json":
             doc = json.loads(path.read_text())
             doc.pop("chunks")
+            doc.pop("outputs")
+            doc.pop("files")
             out[name] = doc
         else:
             out[name] = path.read_text()
     return out
 
 
-def _same(a: Path, b: Path) -> None:
-    ca, cb = _contents(a), _contents(b)
+def _same(a: Path, b: Path, files: Sequence[str] = FULL_OUTPUT_FILES) -> None:
+    ca, cb = _contents(a, files), _contents(b, files)
     assert ca.keys() == cb.keys()
     for name in ca:
         if isinstance(ca[name], pa.Table):
@@ -71,11 +74,26 @@ def _run(files: Sequence[Path], out: Path, *extra: str) -> int:
 
 @pytest.fixture(scope="module")
 def reference(root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]:
-    """The library subset run here in one chunk per scenario."""
+    """The library subset run here in one chunk per scenario, every output written."""
     files = [root / "scenarios" / f for f in LIBRARY]
     out = tmp_path_factory.mktemp("reference")
-    assert _run(files, out) == 0
+    assert _run(files, out, "--outputs", "full") == 0
     return files, out
+
+
+@pytest.mark.parametrize("extra", [(), ("--chunk-size", "5"), ("--workers", "2")])
+def test_lean_outputs_are_the_full_runs_for_any_workers_and_chunks(
+    reference: tuple[list[Path], Path], tmp_path: Path, extra: tuple[str, ...]
+) -> None:
+    """The default (lean) writes exactly its files, the same as a full run's, bands too:
+    they are merged chunk by chunk, exactly, whatever the chunks."""
+    files, ref = reference
+    assert _run(files, tmp_path, *extra) == 0
+    for f in files:
+        name = load_scenario(f).name
+        assert sorted(p.name for p in (tmp_path / name).iterdir()) == sorted(OUTPUT_FILES)
+        _same(ref / name, tmp_path / name, OUTPUT_FILES)
+    assert (tmp_path / "report.html").read_bytes() == (ref / "report.html").read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -91,7 +109,7 @@ def test_outputs_are_identical_for_any_workers_and_chunks(
     reference: tuple[list[Path], Path], tmp_path: Path, extra: tuple[str, ...]
 ) -> None:
     files, ref = reference
-    assert _run(files, tmp_path, *extra) == 0
+    assert _run(files, tmp_path, "--outputs", "full", *extra) == 0
     for f in files:
         name = load_scenario(f).name
         _same(ref / name, tmp_path / name)
@@ -105,7 +123,21 @@ def test_dask_local_cluster_gives_identical_outputs(
 ) -> None:
     """The Dask path, against a LocalCluster on loopback, to the penny."""
     files, ref = reference
-    assert _run(files, tmp_path, "--dask", "local", "--workers", "2", "--chunk-size", "9") == 0
+    assert (
+        _run(
+            files,
+            tmp_path,
+            "--outputs",
+            "full",
+            "--dask",
+            "local",
+            "--workers",
+            "2",
+            "--chunk-size",
+            "9",
+        )
+        == 0
+    )
     for f in files:
         name = load_scenario(f).name
         _same(ref / name, tmp_path / name)
@@ -120,7 +152,9 @@ def test_dask_scheduler_address_is_used(reference: tuple[list[Path], Path], tmp_
         n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
     ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        assert _run(files[:1], tmp_path, "--dask", cluster.scheduler_address) == 0
+        assert (
+            _run(files[:1], tmp_path, "--outputs", "full", "--dask", cluster.scheduler_address) == 0
+        )
     _same(ref / "baseline", tmp_path / "baseline")
 
 
@@ -165,11 +199,17 @@ class _Recording(InProcess):
         self.most = 0
 
     def submit(
-        self, scenario: Scenario, chunk: range, index: int, check: bool, directory: str | None
+        self,
+        scenario: Scenario,
+        chunk: range,
+        index: int,
+        check: bool,
+        directory: str | None,
+        outputs: Outputs | None = None,
     ) -> Any:
         self.in_flight += 1
         self.most = max(self.most, self.in_flight)
-        return super().submit(scenario, chunk, index, check, directory)
+        return super().submit(scenario, chunk, index, check, directory, outputs)
 
     def wait_any(self, handles: Sequence[Any]) -> set[Any]:
         self.in_flight -= 1
@@ -184,7 +224,7 @@ def test_chunks_in_flight_are_bounded(baseline: Scenario, tmp_path: Path) -> Non
     outcomes = list(batch)
     assert backend.most == 3
     assert outcomes[0].path is not None
-    assert len(list((outcomes[0].path / "transfers.parquet").iterdir())) == 14
+    assert len(list((outcomes[0].path / "decisions.parquet").iterdir())) == 14
 
 
 def _pool_workers() -> list[int]:
@@ -321,14 +361,20 @@ class _Breaks(_Recording):
         self.after, self.submitted, self.restarts = after, 0, 0
 
     def submit(
-        self, scenario: Scenario, chunk: range, index: int, check: bool, directory: str | None
+        self,
+        scenario: Scenario,
+        chunk: range,
+        index: int,
+        check: bool,
+        directory: str | None,
+        outputs: Outputs | None = None,
     ) -> Any:
         from concurrent.futures.process import BrokenProcessPool
 
         self.submitted += 1
         if self.submitted == self.after + 1:
             raise BrokenProcessPool("a worker died")
-        return super().submit(scenario, chunk, index, check, directory)
+        return super().submit(scenario, chunk, index, check, directory, outputs)
 
     def restart(self) -> None:
         self.restarts += 1
@@ -418,14 +464,16 @@ def test_future_protocol_of_the_in_process_backend(baseline: Scenario) -> None:
     handle = backend.submit(sc, range(3), 0, True, None)
     assert isinstance(handle, Future) and handle.done()
     assert handle.result().replications == 3
-    assert set(handle.result().parts) == {
+    assert set(handle.result().parts) == {"decisions", "measures"}  # lean by default
+    assert seen[-1] == pytest.approx(3.0) and seen == sorted(seen)
+    full = backend.submit(sc, range(3), 0, True, None, Outputs("full"))
+    assert set(full.result().parts) == {
         "timeseries",
         "transfers",
         "decisions",
         "monthly",
         "measures",
     }
-    assert seen[-1] == pytest.approx(3.0) and seen == sorted(seen)
 
 
 def test_a_worker_cannot_write_into_an_aborted_run(baseline: Scenario, tmp_path: Path) -> None:

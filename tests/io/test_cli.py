@@ -19,7 +19,12 @@ from sim import load_scenario, run
 from sim.analysis.explain import explain as explain_meeting
 from sim.cli import main
 from sim.scenario.loader import parse_scenario
-from sim.store.writer import OUTPUT_FILES, decisions_table, scenario_hash, transfers_table
+from sim.store.writer import (
+    FULL_OUTPUT_FILES,
+    decisions_table,
+    scenario_hash,
+    transfers_table,
+)
 from tests.paths import ROOT, SCENARIOS
 
 BASELINE: dict[str, Any] = tomllib.loads((SCENARIOS / "baseline.toml").read_text())
@@ -29,12 +34,11 @@ KINDS = "'primary', 'secondary', 'community', 'mental_health' or 'other'"
 def test_run_writes_the_contracted_files(
     baseline_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(
-        ["run", str(baseline_path), "--replications", "6", "--seed", "7", "--out", str(tmp_path)]
-    )
+    args = ["run", str(baseline_path), "--replications", "6", "--seed", "7", "--outputs", "full"]
+    code = main([*args, "--out", str(tmp_path)])
     assert code == 0
     out_dir = tmp_path / "baseline"
-    assert sorted(p.name for p in out_dir.iterdir()) == sorted(OUTPUT_FILES)
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(FULL_OUTPUT_FILES)
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["replications"] == 6
     assert manifest["scenario"]["replications"] == 6
@@ -63,12 +67,14 @@ def test_run_writes_the_contracted_files(
         ts.column("spend_pence").to_numpy(), res.series["spend"].reshape(-1)
     )
     tr = pq.read_table(out_dir / "transfers.parquet")
-    assert tr.column("amount_pence").to_numpy().sum() == res.transfers().amount.sum()
-    assert set(tr.column("reason").to_pylist()) >= {
-        "annual plan",
-        "spending",
-        "allocation from NHS England",
-    }
+    # Every transfer but monthly spending, which is the time series' spend_pence.
+    journal = res.transfers()
+    spending = np.array([journal.reasons[k] == "spending" for k in journal.reason])
+    assert tr.column("amount_pence").to_numpy().sum() == journal.amount[~spending].sum()
+    assert journal.amount[spending].sum() == ts.column("spend_pence").to_numpy().sum()
+    reasons = set(tr.column("reason").to_pylist())
+    assert reasons >= {"annual plan", "allocation from NHS England"}
+    assert "spending" not in reasons
     printed = capsys.readouterr().out
     assert "primary_care_share" in printed and "95% CI" in printed
 
@@ -342,7 +348,15 @@ def test_explain_from_a_run_directory(
         args = ["explain", str(tmp_path), "--scenario", "baseline", "--replication", "1"]
         return main([*args, "--meeting", str(meeting)])
 
+    # A lean run (the default) has no transfer records to explain from: one line, exit 2.
     assert main(["run", str(baseline_path), "-n", "3", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert explain(5) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--outputs full" in err, err
+    # A sample of two replications explains replication 1.
+    args = ["run", str(baseline_path), "-n", "3", "--out", str(tmp_path), "--outputs", "sample=2"]
+    assert main(args) == 0
     capsys.readouterr()
     assert explain(5) == 0
     text = capsys.readouterr().out

@@ -109,7 +109,7 @@ def _start_killable_run(out: Path) -> subprocess.Popen[bytes]:
 def _kill_once_a_part_is_written(child: subprocess.Popen[bytes], out: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and child.poll() is None:
-        if out.is_dir() and any(out.glob(".baseline.*/timeseries.parquet/part-*.parquet")):
+        if out.is_dir() and any(out.glob(".baseline.*/decisions.parquet/part-*.parquet")):
             break
         time.sleep(0.05)
     assert child.poll() is None, "the run ended before it could be killed"

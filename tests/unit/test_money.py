@@ -53,3 +53,32 @@ def test_rounding_within_bounds_keeps_bounds_and_total(
     out = round_within_bounds(x[None, :], np.array([t]), lo[None, :], hi[None, :])[0]
     assert out.sum() == t
     assert (out >= lo).all() and (out <= hi).all()
+
+
+@given(
+    st.lists(st.integers(-(10**12), 10**12), min_size=0, max_size=60),
+    st.sampled_from([(1, 1, 0), (2, 3, 1), (5, 2, 2)]),
+)
+def test_sum_pence_is_the_integer_sum_to_the_penny(
+    values: list[int], shape: tuple[int, int, int]
+) -> None:
+    from sim.units.money import sum_pence
+
+    a, b, axes = shape
+    n = a * b * 4
+    arr = np.resize(np.array(values or [0], dtype=np.int64), n).reshape(a, b, 4)
+    if axes == 0:
+        return
+    got = sum_pence(arr, axes)
+    want = arr.sum(axis=tuple(range(3 - axes, 3)))
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, want)
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=12))
+def test_columns_pick_the_same_positions_as_the_mask(mask: list[bool]) -> None:
+    from sim.units.money import columns
+
+    m = np.array(mask)
+    row = np.arange(m.size)
+    np.testing.assert_array_equal(row[columns(m)], row[m])
