@@ -31,20 +31,23 @@ import vl_convert as vlc
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from sim.calibration.history import read_table  # noqa: E402
 from sim.charts.palette import PALETTE  # noqa: E402
 from sim.charts.theme import themed  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 #: Real growth a year of spending by sector, 2016/17 to 2022/23 (Nuffield Trust, "Where does
-#: the NHS money go?", as given in the project's brief). The model's pharmacy, dental and
-#: optometry sector is compared with ophthalmic and pharmacy (-2.0%); dentistry was -2.2%.
+#: the NHS money go?"), read from the project's data (data/history/sector_real_growth.csv).
+#: The model's pharmacy, dental and optometry sector is compared with ophthalmic and
+#: pharmacy (-2.0%) here, as this section always has; dentistry was -2.2%.
+_GROWTH = {f.item: f.value for f in read_table("sector_real_growth")}
 HISTORY = {
-    "acute": 0.044,
-    "mental health": 0.053,
-    "general practice": 0.033,
-    "community": 0.005,
-    "prescribing": -0.005,
-    "pharmacy, dental and optometry": -0.020,
+    "acute": _GROWTH["acute"],
+    "mental health": _GROWTH["mental health"],
+    "general practice": _GROWTH["general practice"],
+    "community": _GROWTH["community"],
+    "prescribing": _GROWTH["prescribing"],
+    "pharmacy, dental and optometry": _GROWTH["ophthalmic and pharmacy"],
 }
 MENTAL_HEALTH = (
     '{name="Mental Health Investment Standard", rule="min_growth", kind="mental_health", '
