@@ -21,22 +21,20 @@ the model, so that a toy function checks them against known indices.
 from __future__ import annotations
 
 import copy
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import Field, ValidationError
+from pydantic import Field
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from sim.analysis.measures import MEASURES
 from sim.calibration.history import DATA_DIR
-from sim.calibration.spec import SpecError, current_value, set_value
+from sim.calibration.spec import SpecError, check_measures, current_value, read_model, set_value
 from sim.scenario.fields import Strict
 from sim.units.money import split
 
@@ -86,21 +84,8 @@ class SensitivitySpec(Strict):
 
 def load_sensitivity(path: Path = DEFAULT_SENSITIVITY) -> SensitivitySpec:
     """The sensitivity file, checked (a :class:`SpecError` names the file and the field)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        spec = SensitivitySpec.model_validate(data)
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not TOML ({exc})") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise SpecError(f"{path}: {where}: {first['msg']}") from None
-    known = {m.name for m in MEASURES}
-    for i, o in enumerate(spec.outputs):
-        if o.measure not in known:
-            raise SpecError(f"{path}: outputs[{i}].measure: no measure {o.measure!r}")
+    spec = read_model(path, SensitivitySpec)
+    check_measures(path, "outputs", [o.measure for o in spec.outputs])
     if not spec.factors and not spec.shares:
         raise SpecError(f"{path}: no factors and no shares to vary")
     for f in spec.factors:

@@ -26,13 +26,16 @@ import copy
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import Field, ValidationError, model_validator
 
 from sim.analysis.measures import MEASURES
 from sim.calibration.history import DATA_DIR, DataError, read_table
 from sim.scenario.fields import Strict
+
+#: A table type a TOML file is validated as.
+M = TypeVar("M", bound=Strict)
 
 #: The calibration file shipped with the project.
 DEFAULT_SPEC = DATA_DIR / "calibration.toml"
@@ -96,8 +99,8 @@ class SpecError(ValueError):
     """A calibration file that cannot be used: one line naming the file and the reason."""
 
 
-def load_spec(path: Path = DEFAULT_SPEC) -> tuple[CalibrationSpec, Path]:
-    """The calibration file and the path of its scenario."""
+def read_model(path: Path, model: type[M]) -> M:
+    """A TOML file validated as ``model``; a SpecError names the file and the first problem."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -105,15 +108,25 @@ def load_spec(path: Path = DEFAULT_SPEC) -> tuple[CalibrationSpec, Path]:
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not TOML ({exc})") from None
     try:
-        spec = CalibrationSpec.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise SpecError(f"{path}: {where}: {first['msg']}") from None
+
+
+def check_measures(path: Path, table: str, measures: list[str]) -> None:
+    """Every name is a measure of the registry (a SpecError naming the entry otherwise)."""
     known = {m.name for m in MEASURES}
-    for i, t in enumerate(spec.targets):
-        if t.measure not in known:
-            raise SpecError(f"{path}: targets[{i}].measure: no measure {t.measure!r}")
+    for i, name in enumerate(measures):
+        if name not in known:
+            raise SpecError(f"{path}: {table}[{i}].measure: no measure {name!r}")
+
+
+def load_spec(path: Path = DEFAULT_SPEC) -> tuple[CalibrationSpec, Path]:
+    """The calibration file and the path of its scenario."""
+    spec = read_model(path, CalibrationSpec)
+    check_measures(path, "targets", [t.measure for t in spec.targets])
     return spec, (path.parent / spec.scenario).resolve()
 
 
