@@ -7,15 +7,16 @@ the field (:mod:`sim.app.bounds`), so a control can never offer a value a file m
 Two sliders show a narrower range on purpose, widened to the file's value if it lies beyond:
 the seats (:func:`seat_range`) and the extra A&E visits (:func:`spill_range`, the range the
 studies support).
-The help texts of fields are their descriptions in the scenario format (the text of
-docs/scenarios.md). :func:`read_settings` draws them all and returns their values.
+Each control's help is one line in a finance lead's terms (:data:`sim.app.labels.CONTROL_HELP`),
+shown on demand. Under each control is an empty slot (:mod:`sim.app.beside`) where a problem
+with its value is shown. :func:`read_settings` draws them all and returns their values.
 """
 
 from __future__ import annotations
 
 import streamlit as st
-from pydantic import BaseModel
 
+from sim.app.beside import Slots
 from sim.app.bounds import float_bounds, int_bounds
 from sim.app.controller import (
     CONSTITUENCIES,
@@ -28,7 +29,7 @@ from sim.app.controller import (
     parse_seed,
     voting_seats,
 )
-from sim.app.labels import CONSTITUENCY_LABELS, RULE_LABELS, SEAT_HELP
+from sim.app.labels import CONSTITUENCY_LABELS, CONTROL_HELP, FENCE_HELP, RULE_LABELS, SEAT_HELP
 from sim.app.screen import literal
 from sim.app.session import (
     NO_EXPIRY,
@@ -47,11 +48,6 @@ from sim.units import display
 #: Seat sliders go up to this (or the file's count, if larger), never beyond the format's
 #: bound on a constituency's seats (``board.seats``: 32, as many as a board may have).
 SEATS_SHOWN = 12
-
-
-def described(model: type[BaseModel], name: str) -> str:
-    """A field's description from the scenario format (the same text as docs/scenarios.md)."""
-    return str(model.model_fields[name].description or "")
 
 
 def scenario_controls(original: Scenario | None) -> None:
@@ -104,13 +100,13 @@ def seat_range(constituency: str, in_file: int) -> tuple[int, int]:
     return low, min(most, high)
 
 
-def board_controls(original: Scenario) -> tuple[dict[str, int], str, float, bool]:
+def board_controls(original: Scenario, slots: Slots) -> tuple[dict[str, int], str, float, bool]:
     """Seats per constituency, the voting rule, the quorum and the casting vote."""
     side = st.sidebar
     side.header("Board")
     side.caption(
-        "Voting seats per constituency. Named members are kept; extra seats are added as "
-        "generic members (e.g. 'primary_care 2'), and removing seats removes the last ones."
+        "Who votes on the board: seats per group. The file's named members are kept; extra "
+        "seats are added as unnamed members, and removing seats removes the last ones."
     )
     seats: dict[str, int] = {}
     in_file = voting_seats(original)
@@ -126,47 +122,59 @@ def board_controls(original: Scenario) -> tuple[dict[str, int], str, float, bool
                 help=SEAT_HELP.get(c),
             )
         )
+    slots.make(side, "seats", "Board seats")
     rule = side.selectbox(
         "Voting rule",
         list(RULE_LABELS),
         format_func=RULE_LABELS.__getitem__,
         key=control_key("rule"),
-        help=described(Board, "rule"),
+        help=CONTROL_HELP["rule"],
     )
+    slots.make(side, "rule", "Voting rule")
     quorum = side.slider(
-        "Quorum (share of voting weight present)",
+        "Quorum (share of votes present)",
         *float_bounds(Board, "quorum"),
         step=0.05,
         format="percent",
         key=control_key("quorum"),
-        help=described(Board, "quorum"),
+        help=CONTROL_HELP["quorum"],
     )
+    slots.make(side, "quorum", "Quorum")
     casting = side.toggle(
         "Chair has a casting vote",
         key=control_key("casting_vote"),
-        help=described(Board, "casting_vote"),
+        help=CONTROL_HELP["casting_vote"],
     )
+    slots.make(side, "casting_vote", "Casting vote")
     return seats, str(rule), float(quorum), bool(casting)
 
 
-def fence_controls(original: Scenario) -> tuple[FenceSetting, ...]:
+def fence_controls(original: Scenario, slots: Slots) -> tuple[FenceSetting, ...]:
     """One box per ring-fence the app offers (:func:`sim.app.controller.fence_choices`)."""
     side = st.sidebar
     side.header("Ring-fences")
+    side.caption(
+        "Money the board may not move: switch a rule on to protect a budget, and set how far."
+    )
+    slots.make(side, "fences", "Ring-fences")  # problems of the rules together
     out = []
     for i, f in enumerate(fence_choices(original)):
-        out.append(one_fence(original, i, f))
+        out.append(one_fence(original, i, f, slots))
     if not out:
         side.caption("This scenario has no sectors of kind 'primary' and no ring-fences.")
     return tuple(out)
 
 
-def one_fence(original: Scenario, i: int, f: Fence) -> FenceSetting:
+def one_fence(original: Scenario, i: int, f: Fence, slots: Slots) -> FenceSetting:
     """A ring-fence's box: on or off, its level (whichever the rule takes) and its expiry."""
     box = st.sidebar.container(border=True)
-    origin = "in the file" if f.in_file else "not in the file: switch on to add it"
+    origin = "In the file." if f.in_file else "Not in the file: switch on to add it."
     on = bool(
-        box.toggle(f.rule.name, key=control_key(f"fence{i}_on"), help=f"{f.describe()} ({origin})")
+        box.toggle(
+            f.rule.name,
+            key=control_key(f"fence{i}_on"),
+            help=f"{FENCE_HELP[f.rule.rule]} {origin}",
+        )
     )
     level: float | str | None = None
     if f.rule.rule == "min_growth":
@@ -213,8 +221,9 @@ def one_fence(original: Scenario, i: int, f: Fence) -> FenceSetting:
         format_func=lambda m: m if m == NO_EXPIRY else describe_expiry(m),
         key=control_key(f"fence{i}_until"),
         disabled=not on,
-        help="Last month the rule applies.",
+        help=CONTROL_HELP["fence_until"],
     )
+    slots.make(box, f"fence{i}", f.rule.name)
     return FenceSetting(on=on, level=level, until=None if until == NO_EXPIRY else str(until))
 
 
@@ -240,7 +249,7 @@ def growth_label(original: Scenario) -> str:
 
 def growth_help(original: Scenario) -> str:
     """The growth slider's help: the field's description, and the years the file fixes."""
-    text = described(Allocation, "growth_rate")
+    text = CONTROL_HELP["growth_rate"]
     published = original.allocation.growth_by_year
     if published:
         years = ", ".join(f"{y} {display.percent(g, 2)}" for y, g in sorted(published.items()))
@@ -248,7 +257,7 @@ def growth_help(original: Scenario) -> str:
     return text
 
 
-def money_controls(original: Scenario) -> tuple[float, float, float, float]:
+def money_controls(original: Scenario, slots: Slots) -> tuple[float, float, float, float]:
     """Allocation growth, pressure intensity, shock frequency and extra A&E visits."""
     side = st.sidebar
     side.header("Money and pressure")
@@ -260,20 +269,23 @@ def money_controls(original: Scenario) -> tuple[float, float, float, float]:
         key=control_key("growth_rate"),
         help=growth_help(original),
     )
+    slots.make(side, "growth_rate", "Allocation growth")
     intensity = side.slider(
-        "Pressure intensity",
+        "Size of demand surprises",
         *float_bounds(Pressure, "intensity"),
         step=0.05,
         key=control_key("intensity"),
-        help=described(Pressure, "intensity"),
+        help=CONTROL_HELP["intensity"],
     )
+    slots.make(side, "intensity", "Size of demand surprises")
     shocks = side.slider(
-        "Shock frequency",
+        "How often demand shocks come",
         *float_bounds(Pressure, "shock_frequency"),
         step=0.05,
         key=control_key("shock_frequency"),
-        help=described(Pressure, "shock_frequency"),
+        help=CONTROL_HELP["shock_frequency"],
     )
+    slots.make(side, "shock_frequency", "Demand shocks")
     spill = original.spill_over
     ae = side.slider(
         "Extra A&E visits per unmet GP appointment",
@@ -281,10 +293,9 @@ def money_controls(original: Scenario) -> tuple[float, float, float, float]:
         step=0.001,
         format="%.3f",
         key=control_key("ae_per_appointment"),
-        help=described(SpillOver, "ae_per_appointment")
-        + f" The studies support 0 to {MAX_AE_PER_APPOINTMENT:g} (docs/model.md). Unmet "
-        "community appointments count too; emergency admissions and unit costs are the file's.",
+        help=CONTROL_HELP["ae_per_appointment"],
     )
+    slots.make(side, "ae_per_appointment", "Extra A&E visits")
     cost = spill.model_copy(update={"ae_per_appointment": float(ae)}).pounds_per_pound
     side.caption(
         f"With the file's unit costs and admissions: about **£{cost:.2f}** of hospital cost "
@@ -293,7 +304,7 @@ def money_controls(original: Scenario) -> tuple[float, float, float, float]:
     return float(growth), float(intensity), float(shocks), float(ae)
 
 
-def run_controls() -> tuple[int, int, int | str]:
+def run_controls(slots: Slots) -> tuple[int, int, int | str]:
     """The horizon, the replications and the seed (typed: the validator reports bad text)."""
     side = st.sidebar
     side.header("Run")
@@ -302,32 +313,30 @@ def run_controls() -> tuple[int, int, int | str]:
         *int_bounds(Scenario, "horizon_years"),
         step=1,
         key=control_key("horizon_years"),
-        help=described(Scenario, "horizon_years"),
+        help=CONTROL_HELP["horizon_years"],
     )
-    low, high = int_bounds(Scenario, "replications")
+    slots.make(side, "horizon_years", "Horizon")
+    # No bounds on the box itself: a value out of range is reported beside it, in words,
+    # by the same validator as a file (Streamlit's own refusal is only a small icon).
     reps = side.number_input(
-        "Replications",
-        min_value=low,
-        max_value=high,
+        "Simulated futures (replications)",
         step=100,
         key=control_key("replications"),
-        help="Stochastic replications; more narrow the confidence intervals.",
+        help=CONTROL_HELP["replications"],
     )
-    seed = side.text_input(
-        "Random seed",
-        key=control_key("seed"),
-        help="Root random seed. The same seed gives the same shocks to every setting "
-        "(common random numbers).",
-    )
+    slots.make(side, "replications", "Simulated futures")
+    seed = side.text_input("Random seed", key=control_key("seed"), help=CONTROL_HELP["seed"])
+    slots.make(side, "seed", "Random seed")
     return int(horizon), int(reps), parse_seed(str(seed))
 
 
-def read_settings(original: Scenario) -> Settings:
-    """Draw every control of the board, ring-fences, money and run, and read their values."""
-    seats, rule, quorum, casting = board_controls(original)
-    fences = fence_controls(original)
-    growth, intensity, shocks, ae = money_controls(original)
-    horizon, reps, seed = run_controls()
+def read_settings(original: Scenario, slots: Slots) -> Settings:
+    """Draw every control, the ring-fences (the main lever) first, then the board, money and
+    the run, and read their values; each leaves a slot for its messages in ``slots``."""
+    fences = fence_controls(original, slots)
+    seats, rule, quorum, casting = board_controls(original, slots)
+    growth, intensity, shocks, ae = money_controls(original, slots)
+    horizon, reps, seed = run_controls(slots)
     return Settings(
         seats=seats,
         rule=rule,

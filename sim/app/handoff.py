@@ -13,7 +13,7 @@ from pathlib import Path
 
 import tomli_w
 
-from sim.app.changes import scenario_changes
+from sim.report.settings_words import scenario_changes
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.format import Scenario
 from sim.scenario.loader import MAX_FILE_BYTES, parse_scenario, read_toml, variant_name
@@ -32,7 +32,7 @@ def scenario_toml(scenario: Scenario, original: Scenario, source: str | None) ->
         original: the scenario as loaded from its file.
         source: how to name the file it started from (a path, or an upload's name).
     """
-    changes = scenario_changes(original, scenario)
+    changes = [c.line() for c in scenario_changes(original, scenario)]
     head = [
         f"# Scenario {scenario.name!r}, exported from the ICB funding simulator app.",
         f"# Started from {one_line(source or 'a scenario')} (scenario {original.name!r}).",

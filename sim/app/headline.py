@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from sim.analysis.measures import MEASURES, REGISTRY
+from sim.analysis.narrative import Horizon, tile_words
 from sim.analysis.summary import SummaryRow
 from sim.app.periods import YEAR_DETAIL, period, same_period
 from sim.app.run_cache import Run
@@ -37,6 +38,9 @@ SECTOR_MEASURES: tuple[str, ...] = tuple(
 #: What a sector's cell shows when the measure has no row for it (a demand-led sector has
 #: no money moved out and no unmet need: its excess is an overspend).
 NONE = "—"
+#: A tile's width, pixels: three fit a row at 1280 px beside the sidebar; at 800 px they wrap
+#: to one or two a row, whole, rather than cutting their numbers.
+TILE_WIDTH = 290
 #: A metric's delta colour for each direction of "better" (green when better).
 DELTA_COLOURS: dict[str, Literal["normal", "inverse", "off"]] = {
     "higher": "normal",
@@ -72,15 +76,23 @@ def headline(current: Run, reference: Run | None, same: bool) -> None:
             "periods, so no change from the file is shown for them; yearly measures are "
             "compared with the file's for the same year, if the file has it."
         )
+    horizon = horizon_of(current)
     for group in HEADLINE_GROUPS:
         st.caption(period_words(current, tuple(m for row in group for m in row)))
-        for measures in group:
-            for col, measure in zip(st.columns(len(measures)), measures, strict=True):
-                row = current.row(measure, last=REGISTRY[measure].per_year)
-                if row is not None:
-                    ref = None if same else reference_row(row, reference, comparable)
-                    metric(col, row, ref)
+        # Tiles in a wrapping row: on a narrow screen they flow onto more lines, whole.
+        tiles = st.container(horizontal=True, wrap=True, gap="small")
+        for measure in (m for row in group for m in row):
+            row = current.row(measure, last=REGISTRY[measure].per_year)
+            if row is not None:
+                ref = None if same else reference_row(row, reference, comparable)
+                metric(tiles.container(border=True, width=TILE_WIDTH), row, ref, horizon)
     sector_table(current, None if same else reference, comparable)
+
+
+def horizon_of(current: Run) -> Horizon:
+    """The financial years the run covers, for the tiles' words."""
+    sc = current.results.scenario
+    return Horizon(sc.start_year, sc.horizon_years)
 
 
 def horizon_words(current: Run) -> str:
@@ -105,11 +117,13 @@ def period_words(current: Run, measures: tuple[str, ...]) -> str:
     return text
 
 
-def metric(col: DeltaGenerator, row: SummaryRow, ref: SummaryRow | None) -> None:
-    """One headline metric: the mean, its change from the file's, and its spread on hover."""
+def metric(col: DeltaGenerator, row: SummaryRow, ref: SummaryRow | None, horizon: Horizon) -> None:
+    """One headline tile: the mean, its change from the file's, and under it when it applies
+    and its likely range in words; the definition and the CI on demand (the help)."""
     info = REGISTRY[row.measure]
-    name = info.label  # a yearly measure's year is in its row's caption
+    name = info.label
     delta = None if ref is None else display.delta(row.mean - ref.mean, row.unit)
+    unchanged = ref is not None and delta == display.delta(0.0, row.unit)
     ci = (
         f"95% CI of the mean {display.value(row.ci95_low, row.unit)} to "
         f"{display.value(row.ci95_high, row.unit)}"
@@ -126,11 +140,13 @@ def metric(col: DeltaGenerator, row: SummaryRow, ref: SummaryRow | None) -> None
     col.metric(
         name,
         display.value(row.mean, row.unit),
-        delta,
-        delta_color=DELTA_COLOURS[info.better],
+        # No arrow, and no colour, for a change that rounds to nothing.
+        "no change" if unchanged else delta,
+        delta_color="off" if unchanged else DELTA_COLOURS[info.better],
+        delta_arrow="off" if unchanged else "auto",
         help=note,
-        border=True,
     )
+    col.caption(tile_words(row, horizon))
 
 
 def sector_cell(row: SummaryRow | None, ref: SummaryRow | None) -> str:

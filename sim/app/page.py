@@ -1,41 +1,118 @@
 """The page above the views: the controls, the hand-off, the runs and the headline.
 
 :func:`results_page` draws everything but the views and returns what they draw from
-(:class:`sim.app.run_cache.Showing`), or None when there is nothing to show (no scenario
-loaded, invalid settings, a run too big for the app): the reason is then on the page, in
-one line, as the CLI would print it. Settings that are valid but implausible
-(:func:`sim.scenario.plausibility.cautions`) are shown as the CLI's warnings, and run.
+(:class:`sim.app.run_cache.Showing`), or None when there is nothing to show. A problem with
+the settings is shown beside the control that causes it, in words (:mod:`sim.app.beside`),
+and summed up at the top: an error (invalid settings, a run too big for the app, a run that
+failed) keeps the last good results on screen, marked as stale, so every error path behaves
+the same way; a warning (valid but implausible settings,
+:func:`sim.scenario.plausibility.cautions`, the CLI's warnings) runs as usual.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
-from sim.app.changes import scenario_changes
-from sim.app.controller import apply_settings
+from sim.analysis.narrative import Horizon
+from sim.app.beside import Slots, place
+from sim.app.controller import Settings, apply_settings
 from sim.app.controls import read_settings, scenario_controls
 from sim.app.downloads import scenario_download
 from sim.app.handoff import scenario_toml
 from sim.app.headline import headline
-from sim.app.periods import period
-from sim.app.run_cache import Showing, get_run
-from sim.app.screen import literal, show_error, show_run_error, show_warnings
+from sim.app.run_cache import Run, Showing, get_run
+from sim.app.screen import failure_line, literal, show_error
 from sim.app.size import check_size
-from sim.scenario.errors import ScenarioError
+from sim.report.settings_words import difference_words
+from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.format import Scenario
-from sim.scenario.plausibility import caution_lines
+from sim.scenario.plausibility import cautions
+
+#: The head of the errors' summary at the top of the page, and what it adds when the last
+#: good results stay on screen.
+CANNOT_RUN = "These settings cannot be run (see the control marked in red):"
+STALE = "The results below are from your last valid settings, not the controls now."
+#: The in-page target of the sidebar's skip link (the headline's heading).
+RESULTS_ANCHOR = "results"
+
+
+def skip_link() -> None:
+    """The sidebar's first focusable element: a link past every control to the results, so
+    the keyboard reaches them in two steps rather than sixty."""
+    st.sidebar.markdown(
+        f'<a href="#{RESULTS_ANCHOR}" class="skip-link">Skip to the results</a>',
+        unsafe_allow_html=True,
+    )
+
+
+def size_problems(sc: Scenario) -> list[Problem]:
+    """A run too big for the app, as a problem of the replications (:func:`check_size`)."""
+    message = check_size(sc)
+    if message is None:
+        return []
+    return [Problem("replications", message.split(": replications: ", 1)[-1])]
+
+
+def intro(scenario: Scenario, original: Scenario) -> None:
+    """What the page shows and what to try first, then the file's own question."""
+    n = scenario.replications
+    span = horizon_of_scenario(scenario)
+    st.markdown(
+        f"How the board shares out the ICB's money between hospitals, general practice and "
+        f"other services over **{span}**, under the board and ring-fences set on the left, "
+        f"across **{n:,} simulated futures** (each a different run of demand and money). "
+        "**Try first:** switch on *Primary care minimum share* under **Ring-fences** (top "
+        "left) and watch primary care's share and the deficit below; then pin your settings "
+        "in **Compare A and B** to see what the change costs, and where the cut moves."
+    )
+    if original.description:
+        st.caption(f"The file {literal(original.name)} asks: {literal(original.description)}")
+
+
+def horizon_of_scenario(sc: Scenario) -> str:
+    """``2025/26 to 2029/30 (5 years)``."""
+    h = Horizon(sc.start_year, sc.horizon_years)
+    return h.first if sc.horizon_years == 1 else f"{h.first} to {h.last} ({sc.horizon_years} years)"
+
+
+def settings_problems(
+    original: Scenario, settings: Settings, slots: Slots, source: str
+) -> tuple[Scenario | None, list[str]]:
+    """The scenario of the controls, or None and the errors in words (shown beside their
+    controls); warnings are shown beside theirs and at the top."""
+    try:
+        scenario = apply_settings(original, settings, source)
+    except ScenarioError as exc:
+        return None, place(exc.problems, settings, slots, "error")
+    warned = place(cautions(scenario), settings, slots, "warning")
+    if warned:
+        st.warning(
+            "These settings run, but look implausible:  \n"
+            + "  \n".join(literal(w) for w in warned),
+            icon=":material/warning:",
+        )
+    too_big = size_problems(scenario)
+    if too_big:
+        return None, place(too_big, settings, slots, "error")
+    return scenario, []
+
+
+def show_stale(errors: list[str], stale: bool) -> None:
+    """The errors at the top of the page, and whether the results below are stale."""
+    text = f"{CANNOT_RUN}  \n" + "  \n".join(literal(e) for e in errors)
+    if stale:
+        text += f"  \n**{STALE}**"
+    st.error(text, icon=":material/error:")
 
 
 def results_page() -> Showing | None:
-    """Draw the controls, the title, the hand-off and the headline; the run the views show.
-
-    The loaded file's own run is made too, for the changes against it; a file too big for
-    the app is refused unless its controls were changed, and then only the changes are
-    dropped.
-    """
+    """Draw the controls, the title, the hand-off and the headline; the run the views show."""
     ss = st.session_state
     original: Scenario | None = ss["original"]
     pin_requested = bool(ss.pop("pin_requested", False))
+    skip_link()
     scenario_controls(original)
     st.title("Where will the ICB's money go?")
     if ss.get("load_error"):
@@ -44,54 +121,68 @@ def results_page() -> Showing | None:
             st.caption(f"Still showing {literal(ss['source'])}.")
     if original is None:
         return None
-    settings = read_settings(original)
+    slots = Slots()
+    settings = read_settings(original, slots)
     source = f"{ss['source']} with the app's settings"
-    try:
-        scenario = apply_settings(original, settings, source)
-    except ScenarioError as exc:
-        show_error(str(exc))
-        return None
-    # Possible but implausible settings: the CLI's warnings, from the same function.
-    show_warnings(caution_lines(source, scenario))
-    too_big = check_size(scenario)
-    if too_big:
-        show_error(too_big)
-        return None
-    ss["current"] = scenario
-    if pin_requested:  # the scenario of this rerun's controls (see session.on_pin)
-        ss["pinned"] = scenario
-    changes = scenario_changes(original, scenario)
-    st.sidebar.header("Hand-off")
-    ss["scenario_toml"] = scenario_toml(scenario, original, ss["source"])
-    scenario_download(scenario, ss["scenario_toml"])
+    scenario, errors = settings_problems(original, settings, slots, source)
     slot = st.empty()  # progress of a run that is not cached; made every run (fixed layout)
+    if scenario is not None:
+        try:
+            showing = draw_results(original, scenario, slot, pin_requested)
+        except Exception as exc:  # one line, as the CLI reports it; the last results stay
+            errors = [failure_line(f"{scenario.name}: the run failed", exc)]
+        else:
+            ss["last_good"] = scenario
+            return showing
+    last: Scenario | None = ss.get("last_good")
+    show_stale(errors, last is not None)
+    if last is None:
+        return None
+    try:
+        return draw_results(original, last, slot, pin_requested=False, stale=True)
+    except Exception as exc:  # the last good run failing too: nothing left to show
+        show_error(failure_line(f"{last.name}: the run failed", exc))
+        return None
+
+
+def draw_results(
+    original: Scenario, scenario: Scenario, slot: Any, pin_requested: bool, stale: bool = False
+) -> Showing:
+    """The hand-off, the intro and the headline of ``scenario``; what the views draw from."""
+    ss = st.session_state
+    if not stale:
+        ss["current"] = scenario
+        if pin_requested:  # the scenario of this rerun's controls (see session.on_pin)
+            ss["pinned"] = scenario
+    changes = difference_words(original, scenario)
+    st.sidebar.header("Hand-off")
+    if stale:
+        st.sidebar.caption("Fix the settings marked in red to download them.")
+    else:
+        ss["scenario_toml"] = scenario_toml(scenario, original, ss["source"])
+        scenario_download(scenario, ss["scenario_toml"])
     same = not changes
     reference_too_big = None if same else check_size(original)
-    try:
-        reference = None if reference_too_big else get_run(original, "the file as loaded", slot)
-        current = reference if same and reference else get_run(scenario, "your settings", slot)
-    except Exception as exc:  # report in one line, as the CLI does, and keep the page
-        show_run_error(scenario, exc)
-        return None
-    st.markdown(
-        f"**{literal(scenario.name)}**: {scenario.replications:,} replications, seed "
-        f"{scenario.seed}, {period(scenario)}. "
-        + (
-            "These are the file's own results."
-            if same
-            else f"Changes are against **{literal(ss['source'])}** as loaded "
-            f"({original.replications:,} replications, seed {original.seed})."
+    reference = None if reference_too_big else get_run(original, "the file as loaded", slot)
+    current: Run = reference if same and reference else get_run(scenario, "your settings", slot)
+    intro(scenario, original)
+    st.subheader("The answer", anchor=RESULTS_ANCHOR)
+    if same:
+        st.caption("These are the file's own results: change a control to see its effect.")
+    else:
+        st.caption(
+            f"In small print under each number: the change from **{literal(ss['source'])}** "
+            "as loaded, green when better."
         )
-    )
     if reference_too_big:
         st.warning(
             literal(
                 "No change from the file is shown: the file as loaded is too big to run here "
-                f"({reference_too_big})"
+                f"({reference_too_big.split(': replications: ', 1)[-1]})"
             )
         )
     headline(current, reference, same)
     if changes:
         with st.expander(f"What you changed from the file ({len(changes)})"):
-            st.code("\n".join(changes), language=None, wrap_lines=True)
+            st.markdown("\n".join(f"- {literal(c)}" for c in changes))
     return Showing(current, scenario, slot)

@@ -3,8 +3,9 @@
 Each session keeps in ``st.session_state``: the scenario as loaded (``original``) and where
 it came from (``source``), the last load error (``load_error``), the generation of control
 keys (``gen``: a new one at each load or reset, so that no widget keeps a stale value), the
-scenario the controls describe (``current``), the pinned scenario A (``pinned``) and the
-hand-off file (``scenario_toml``). The callbacks run before the script, when a file is
+scenario the controls describe (``current``), the last scenario of valid settings
+(``last_good``: its results stay on screen, marked stale, while a control is invalid), the
+pinned scenario A (``pinned``) and the hand-off file (``scenario_toml``). The callbacks run before the script, when a file is
 chosen or uploaded, or a button pressed.
 """
 
@@ -74,6 +75,7 @@ def use_scenario(scenario: Scenario, source: str) -> None:
     ss["original"] = scenario
     ss["source"] = source
     ss["load_error"] = None
+    ss["last_good"] = None  # stale results of another file would mislead
     set_controls(scenario)
 
 

@@ -12,6 +12,9 @@ from sim.scenario.format import DEFAULT_STANCE, Scenario
 
 #: A minimum share above this is far beyond any ICB's sector share (general practice ~9%).
 MAX_PLAUSIBLE_SHARE = 0.5
+#: A minimum share more than this above the protected sectors' own first-year share moves
+#: money to where need cannot spend it: it sits unspent while the other sectors overspend.
+MAX_SHARE_RISE = 0.10
 #: Allocation growth below this a year has no precedent in NHS settlements.
 MIN_PLAUSIBLE_GROWTH = -0.10
 #: Cost-improvement targets above this have never been delivered (planning asks 1-4%).
@@ -25,12 +28,24 @@ def cautions(sc: Scenario) -> list[Problem]:
     """Every implausible setting, as a field and a reason (empty: nothing to warn about)."""
     out: list[Problem] = []
     for i, rf in enumerate(sc.ring_fences):
-        if rf.min_share is not None and rf.min_share > MAX_PLAUSIBLE_SHARE:
+        if rf.min_share is None:
+            continue
+        now = sum(s.share for s in sc.sectors if s.name == rf.sector or s.kind == rf.kind)
+        if rf.min_share > MAX_PLAUSIBLE_SHARE:
             out.append(
                 Problem(
                     f"ring_fences[{i}].min_share",
                     f"a minimum share of {rf.min_share:.0%} is far above any sector's share of "
                     f"an ICB's money (general practice is about 9%); check it is meant",
+                )
+            )
+        elif rf.min_share > now + MAX_SHARE_RISE:
+            out.append(
+                Problem(
+                    f"ring_fences[{i}].min_share",
+                    f"a minimum share of {rf.min_share:.0%} against {now:.0%} in the first "
+                    "year moves money to where need cannot spend it: it sits unspent while "
+                    "the other sectors overspend",
                 )
             )
     a = sc.allocation

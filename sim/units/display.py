@@ -76,6 +76,31 @@ def delta(x: float, unit: str) -> str:
     return f"{'-' if x < 0 and text.strip('0.,') else '+'}{text}"
 
 
+#: Each unit of ``summary.csv`` in the words a reader sees (never ``fraction``).
+UNIT_WORDS: dict[str, str] = {
+    "fraction": "%",
+    RATE: "% a year",
+    "£m": "£ million",
+    "times": "times",
+    "meetings": "meetings",
+}
+
+
+def size(x: float, unit: str) -> str:
+    """The size of a change, without its sign: ``1.40 points``, ``£75.2m``, ``3.0 times``."""
+    if not math.isfinite(x):
+        return "n/a"
+    if unit == "fraction":
+        return f"{number(abs(x) * 100, 2)} points"
+    if unit == RATE:
+        return f"{number(abs(x) * 100, 2)} points a year"
+    if unit == "£m":
+        return pounds_m(abs(x))
+    if unit in ("times", "meetings"):
+        return f"{number(abs(x), 1)} {unit}"
+    return number(abs(x), 3)
+
+
 def count(n: int, noun: str) -> str:
     """``1 replication``, ``2,000 replications``."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"

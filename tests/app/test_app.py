@@ -23,6 +23,7 @@ from sim.analysis.summary import summarise
 from sim.app.controller import settings_of, voting_seats
 from sim.app.handoff import read_upload, scenario_toml
 from sim.app.headline import HEADLINES
+from sim.app.page import CANNOT_RUN, STALE
 from sim.cli import main as cli_main
 from sim.scenario.errors import ScenarioError
 from sim.scenario.format import Scenario
@@ -86,6 +87,20 @@ def errors(at: AppTest) -> list[str]:
     return [re.sub(r"\\(.)", r"\1", e.value).replace("  \n", "\n") for e in at.error]
 
 
+def problems(at: AppTest) -> tuple[list[str], list[str]]:
+    """The errors' summary at the top of the page (its lines, without its heading and the
+    stale note) and the messages beside the controls."""
+    shown = errors(at)
+    top = [e for e in shown if e.startswith(CANNOT_RUN)]
+    lines = [line for e in top for line in e.replace("**", "").splitlines()[1:] if line != STALE]
+    return lines, [e for e in shown if not e.startswith(CANNOT_RUN)]
+
+
+def stale(at: AppTest) -> bool:
+    """Whether the page says that its results are from the last valid settings."""
+    return any(STALE in e.replace("**", "") for e in errors(at))
+
+
 def captions(at: AppTest) -> list[str]:
     return [c.value for c in at.caption]
 
@@ -144,7 +159,7 @@ def test_starts_on_the_baseline_with_every_control_at_the_file_value(baseline: S
     assert metric(at, "System deficit").value == display.value(deficit.mean, "£m")
     assert re.fullmatch(r"-?£[\d,]+\.\dm", metric(at, "System deficit").value)
     assert all(not m.delta for m in at.metric)
-    assert any("These are the file's own results." in m.value for m in at.markdown)
+    assert "These are the file's own results: change a control to see its effect." in captions(at)
 
 
 # (widget kind, control, new value, what it must change in the scenario)
@@ -221,29 +236,35 @@ def test_out_of_range_values_are_refused() -> None:
     seats = at.slider(key=key(at, "seats_primary_care")).value
     assert 0 <= seats <= 12
     assert voting_seats(current(at))["primary_care"] == seats
+    shown = metric(at, "Primary-care share").value
+    # Every invalid value is reported the same way: beside its control and at the top, in
+    # words (the control's label, never the field), with the last good results kept on
+    # screen, marked as stale.
     at.number_input(key=key(at, "replications")).set_value(0).run()
+    assert not at.exception
+    assert problems(at) == (["Simulated futures: must be >= 1, got 0"], ["must be >= 1, got 0"])
+    assert stale(at) and metric(at, "Primary-care share").value == shown
+    at.number_input(key=key(at, "replications")).set_value(200).run()
     ok(at)
-    reps = at.number_input(key=key(at, "replications")).value
-    assert reps >= 1 and current(at).replications == reps
     for typed, message in (
-        ("-1", "seed: must be >= 0, got -1"),
-        ("1.5", "seed: must be a whole number, got '1.5'"),
-        ("9223372036854775808", "seed: must be < 9223372036854775808, got 9223372036854775808"),
+        ("-1", "must be >= 0, got -1"),
+        ("1.5", "must be a whole number, got '1.5'"),
+        ("9223372036854775808", "must be < 9223372036854775808, got 9223372036854775808"),
     ):
         at.text_input(key=key(at, "seed")).set_value(typed).run()
         assert not at.exception
-        assert errors(at) == [f"scenarios/baseline.toml with the app's settings: {message}"], (
-            errors(at)
-        )
-        assert not at.metric  # no results for invalid settings
+        assert problems(at) == ([f"Random seed: {message}"], [message]), errors(at)
+        assert stale(at) and len(at.metric) == len(HEADLINES)
     at.text_input(key=key(at, "seed")).set_value("7").run()
     ok(at)
-    # Too big for the app: a one-line refusal pointing to the CLI.
+    # Too big for the app: the same, pointing to the CLI.
     at.number_input(key=key(at, "replications")).set_value(1_000_000).run()
     assert not at.exception
-    (message,) = errors(at)
-    assert message.startswith("baseline_edited: replications: 1,000,000 replications")
-    assert message.endswith("run bigger batches with python -m sim run")
+    (top,), (beside,) = problems(at)
+    assert top == f"Simulated futures: {beside}"
+    assert beside.startswith("1,000,000 replications of 5 years are too many for the app")
+    assert beside.endswith("run bigger batches with python -m sim run")
+    assert stale(at) and len(at.metric) == len(HEADLINES)
 
 
 def test_infeasible_ring_fences_show_the_consistency_error() -> None:
@@ -254,19 +275,18 @@ def test_infeasible_ring_fences_show_the_consistency_error() -> None:
     ok(at)
     at.slider(key=key(at, "horizon_years")).set_value(20).run()
     assert not at.exception
-    assert errors(at) == [
-        "scenarios/baseline.toml with the app's settings: ring_fences: rules 'Mental Health "
-        "Investment Standard', 'Primary care minimum share' cannot all hold in 2037/38 (their "
-        "minimum budgets exceed the money available)"
-    ]
-    # An expiry outside the horizon, and a board with nobody voting.
+    reason = (
+        "rules 'Mental Health Investment Standard', 'Primary care minimum share' cannot all "
+        "hold in 2037/38 (their minimum budgets exceed the money available)"
+    )
+    assert problems(at) == ([f"Ring-fences: {reason}"], [reason])
+    assert stale(at)
+    # An expiry outside the horizon: beside that rule's own box.
     at.slider(key=key(at, "horizon_years")).set_value(2).run()
     at.selectbox(key=key(at, "fence1_until")).set_value("2029-03").run()
     assert not at.exception
-    assert errors(at) == [
-        "scenarios/baseline.toml with the app's settings: ring_fences[1].until: 2029-03 is "
-        "outside the horizon (2025-04 to 2027-03)"
-    ]
+    reason = "2029-03 is outside the horizon (2025-04 to 2027-03)"
+    assert problems(at) == ([f"MHIS in-year protection: {reason}"], [reason])
 
 
 def test_a_board_with_no_voters_is_refused() -> None:
@@ -276,10 +296,10 @@ def test_a_board_with_no_voters_is_refused() -> None:
     for c in ("local_authority", "mental_health"):
         at.slider(key=key(at, f"seats_{c}")).set_value(0).run()
     assert not at.exception
-    assert errors(at) == [
-        "scenarios/baseline.toml with the app's settings: board.members: at least one member "
-        "must vote"
-    ]
+    assert problems(at) == (
+        ["Board seats: at least one member must vote"],
+        ["at least one member must vote"],
+    )
 
 
 def test_reset_to_file() -> None:
@@ -415,7 +435,7 @@ def test_upload_the_handed_off_file_round_trips(baseline: Scenario) -> None:
     assert at.session_state["original"] == app_scenario
     assert current(at) == app_scenario
     assert metric(at, "Primary-care share").value == shown
-    assert any("These are the file's own results." in m.value for m in at.markdown)
+    assert "These are the file's own results: change a control to see its effect." in captions(at)
     assert at.slider(key=key(at, "seats_primary_care")).value == 2
     assert at.toggle(key=key(at, "fence2_on")).value is True
 
@@ -522,43 +542,75 @@ def test_decision_log_filters_and_explains() -> None:
     assert any("No meeting matches" in i.value for i in at.info)
 
 
+def paired(at: AppTest) -> Any:
+    """The compare view's table of every measure, B against A."""
+    found = [t.value for t in at.table if "Which is better" in t.value.columns]
+    assert found, [list(t.value.columns) for t in at.table]
+    return found[0]
+
+
+def markdown(at: AppTest) -> list[str]:
+    return [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown]
+
+
+ZERO = r"^[+-](0\.00 pts|£0\.0m|0\.0)( \(|$)"
+
+
 def test_pin_a_and_compare_b_paired() -> None:
     at = start(reps=20, view="Compare A and B")
     assert any("Nothing pinned" in i.value for i in at.info)
     at.button(key="pin").click().run()
     ok(at)
     assert any("B is the same as A" in w.value for w in at.warning)
-    table = at.dataframe[0].value
-    assert (table["B - A"].str.match(r"^[+-](0\.00 pts|£0\.0m|0\.0)$")).all()
+    table = paired(at)
+    assert table["B − A (95% CI)"].str.match(ZERO).all()
     at.toggle(key=key(at, "fence3_on")).set_value(True).run()
     ok(at)
-    table = at.dataframe[0].value
-    moved = table[table["measure"] == "moved_primary_to_secondary"].iloc[0]
+    # The answer first, in a sentence, then how B differs from A, in words.
+    shown = markdown(at)
+    (answer,) = [m for m in shown if m.startswith("**The answer.** Against A, B is better on")]
+    assert "primary-care share of budgets" in answer and "system deficit" in answer
+    assert any(
+        "- Ring-fence Primary care in-year protection: none → no money moved out in-year, "
+        "with no expiry" in m
+        for m in shown
+    )
+    table = paired(at)
+    assert not table["Measure"].str.contains("_").any(), "no code names"
+    moved = table[table["Measure"] == "Money moved out of primary care"].iloc[0]
     # Less money moved out of primary care is better (the registry's direction).
-    assert moved["B - A"].startswith("-£") and moved["better"] == "B"
-    assert moved["P(B > A)"] == 0.0  # less is moved out in every replication
-    share = table[table["measure"] == "primary_care_share"].iloc[-1]
-    assert share["B - A"].startswith("+") and share["better"] == "B"
+    assert moved["B − A (95% CI)"].startswith("-£") and moved["Which is better"] == "B better"
+    assert moved["B higher in"] == "0% of futures"  # less is moved out in every replication
+    share = table[table["Measure"] == "Primary-care share of budgets, 2029/30"].iloc[0]
+    assert share["B − A (95% CI)"].startswith("+") and share["Which is better"] == "B better"
     # Higher in most replications, and on average beyond doubt (both ends of the paired CI
     # above zero); in a few, next year's plan (from the run rate) shifts it a hair either way.
-    assert share["P(B > A)"] >= 0.8
-    low, high = share["95% CI (paired)"].split(" to ")
+    assert int(share["B higher in"].split("%")[0]) >= 80
+    low, high = share["B − A (95% CI)"].split(" (")[1].rstrip(")").split(" to ")
     assert low.startswith("+") and high.startswith("+") and low != "+0.00 pts"
-    assert any("ring_fences[2]: added" in c.value for c in at.code)
-    assert (table["n"] == 20).all()
+    assert any("Means over 20 paired futures" in c for c in captions(at))
+    # Where the cut went: every capped sector, in words.
+    (displaced,) = [t.value for t in at.table if "Need left unmet, B − A" in t.value.columns]
+    capped = [s.name for s in current(at).sectors if s.spending == "capped"]
+    assert sorted(displaced["Sector"]) == sorted(capped)
+    # The chart's legend names A and B by what differs.
+    spec = at.get("vega_lite_chart")[-1].proto.spec
+    assert "A: Primary care in-year protection off" in spec
+    assert "B: Primary care in-year protection on" in spec
     # Different replications: A is rerun with B's so that they pair.
     at.number_input(key=key(at, "replications")).set_value(25).run()
     ok(at)
     assert any(
-        "A is run with B's seed (20250401) and replications (25)" in i.value for i in at.info
+        "A is run with B's seed (20250401) and number of simulated futures (25)" in c
+        for c in captions(at)
     )
-    table = at.dataframe[0].value
-    assert len(table) > 0 and (table["n"] == 25).all()
+    table = paired(at)
+    assert len(table) > 0 and any("Means over 25 paired futures" in c for c in captions(at))
     # A as rerun: the pinned scenario with B's replications (its own primary-care share).
     pinned = at.session_state["pinned"]
     a = pinned.model_copy(update={"replications": 25})
     a_share = [r for r in summarise(run(a)) if r.measure == "primary_care_share"][-1]
-    a_shown = table[table["measure"] == "primary_care_share"].iloc[-1]["A"]
+    a_shown = table[table["Measure"] == "Primary-care share of budgets, 2029/30"].iloc[0]["A"]
     assert a_shown == display.value(a_share.mean, "fraction")
     at.button(key="unpin").click().run()
     assert any("Nothing pinned" in i.value for i in at.info)
@@ -569,13 +621,16 @@ def test_compare_with_a_different_seed_reruns_a_with_bs_seed() -> None:
     at.button(key="pin").click().run()
     at.text_input(key=key(at, "seed")).set_value("42").run()
     ok(at)
-    assert any("A is run with B's seed (42) and replications (20)" in i.value for i in at.info)
+    assert any(
+        "A is run with B's seed (42) and number of simulated futures (20)" in c
+        for c in captions(at)
+    )
     # Only the seed differs, and A is rerun with B's: the same scenario, no difference.
     assert any("B is the same as A" in w.value for w in at.warning)
-    table = at.dataframe[0].value
-    assert (table["n"] == 20).all()
-    assert (table["B - A"].str.match(r"^[+-](0\.00 pts|£0\.0m|0\.0)$")).all()
+    table = paired(at)
+    assert table["B − A (95% CI)"].str.match(ZERO).all()
     assert (table["A"] == table["B"]).all()
+    assert (table["Which is better"] == "no clear change").all()
 
 
 def test_compare_with_a_different_horizon_pairs_the_common_years() -> None:
@@ -589,14 +644,17 @@ def test_compare_with_a_different_horizon_pairs_the_common_years() -> None:
         assert warning.startswith(
             f"A covers 5 years from 2025/26 and B {years} years from 2025/26: only the years"
         )
-        assert "system_deficit" in warning and "moved_primary_to_secondary" in warning
-        table = at.dataframe[0].value
+        assert "system deficit" in warning and "money moved out of primary care" in warning
+        table = paired(at)
         years = [f"{2025 + y}/{26 + y}" for y in range(common)]
-        yearly = ["primary_care_share", "left_shift", "in_year_deficit", "underlying_deficit"]
-        assert list(table["measure"]) == [m for m in yearly for _ in years]
-        assert list(table["detail"]) == years * len(yearly)
-        assert "real_growth" in warning and "unmet_need" in warning
-        assert (table["n"] == 20).all()
+        yearly = [
+            "Primary-care share of budgets",
+            "Share of spending outside hospitals",
+            "Deficit of the year",
+            "Underlying deficit",
+        ]
+        assert list(table["Measure"]) == [f"{m}, {y}" for m in yearly for y in years]
+        assert "real growth of spending a year" in warning and "need left unmet" in warning
         assert at.get("vega_lite_chart")
 
 
@@ -609,11 +667,9 @@ def test_pinned_a_too_big_to_rerun_is_refused_in_one_line() -> None:
     assert not at.exception
     assert at.number_input(key=key(at, "replications")).value == 10_000
     (message,) = errors(at)
-    assert message.startswith(
-        "A cannot be run to pair with B: baseline_edited: replications: 10,000 replications of 5 years"
-    )
+    assert message.startswith("A cannot be run to pair with B: 10,000 replications of 5 years")
     assert message.endswith("run bigger batches with python -m sim run")
-    assert not at.dataframe
+    assert not [t for t in at.table if "Which is better" in t.value.columns]
     assert len(at.metric) == len(HEADLINES)  # B's own results stay
 
 
@@ -633,9 +689,10 @@ def test_a_file_too_big_for_the_app_runs_lowered_without_its_own_run() -> None:
     doc["replications"] = 1_000_000
     upload(at, "huge.toml", tomli_w.dumps(doc).encode())
     assert not at.exception
-    (message,) = errors(at)
-    assert message.startswith("baseline: replications: 1,000,000 replications")
-    assert not at.metric
+    (top,), (beside,) = problems(at)
+    assert top == f"Simulated futures: {beside}"
+    assert beside.startswith("1,000,000 replications of 5 years are too many for the app")
+    assert not at.metric and not stale(at)  # a new file: nothing good to keep on screen
     # Lowered: this run only; the file's own million replications are not run (they would
     # take minutes and 100 GB: AppTest's 30 s timeout fails first), and no change is shown.
     at.number_input(key=key(at, "replications")).set_value(20).run()
@@ -658,8 +715,10 @@ def test_headline_compares_the_same_year_after_a_horizon_change() -> None:
     assert "In 2027/28, the final year" in captions(at)
     m = metric(at, "Primary-care share of budgets")
     assert m.value == display.value(share.mean, "fraction")
-    assert m.delta == display.delta(share.mean - ref["2027/28"].mean, "fraction")
-    assert re.fullmatch(r"[+-]\d+\.\d\d pts", m.delta)
+    change = display.delta(share.mean - ref["2027/28"].mean, "fraction")
+    # A change that rounds to nothing says so, with no arrow (never a red "+0.00 pts").
+    assert m.delta == ("no change" if change == display.delta(0.0, "fraction") else change)
+    assert re.fullmatch(r"[+-]\d+\.\d\d pts|no change", m.delta)
     # Totals over 3 years against the file's 5: flagged, and no change shown.
     assert any("totals over the horizon cover different periods" in c.value for c in at.caption)
     for label in ("Money moved out of primary", "Spill-over cost", "System deficit"):
@@ -783,10 +842,15 @@ def test_implausible_settings_warn_as_the_cli_does(
     at.slider(key=key(at, "growth_rate")).set_value(-0.15).run()
     ok(at)
     assert at.slider(key=key(at, "growth_rate")).value == -0.15
-    source = "scenarios/baseline.toml with the app's settings"
+    reason = (
+        "allocation growth of -15% a year has no precedent (settlements have not fallen "
+        "below -10%); results compound over 5 years"
+    )
+    # At the top, in words, and beside the growth slider.
     assert warnings(at) == [
-        f"{source}: warning: allocation.growth_rate: allocation growth of -15% a year has no "
-        "precedent (settlements have not fallen below -10%); results compound over 5 years"
+        "These settings run, but look implausible:",
+        f"Allocation growth: {reason}",
+        reason,
     ]
     assert len(at.metric) == len(HEADLINES)
     assert current(at).allocation.growth_rate == -0.15
@@ -796,9 +860,7 @@ def test_implausible_settings_warn_as_the_cli_does(
     capsys.readouterr()
     assert cli_main(["validate", str(path)]) == 0
     cli = capsys.readouterr().err.splitlines()
-    assert [line.split(": warning: ", 1)[1] for line in cli] == [
-        line.split(": warning: ", 1)[1] for line in warnings(at)
-    ]
+    assert cli == [f"{path}: warning: allocation.growth_rate: {reason}"]
     # Back to a plausible growth: no warning.
     at.slider(key=key(at, "growth_rate")).set_value(0.02).run()
     ok(at)
@@ -817,9 +879,11 @@ def test_a_file_beyond_the_documented_spill_over_range_warns_and_keeps_its_value
     ae = at.slider(key=key(at, "ae_per_appointment"))
     assert (ae.value, ae.max) == (0.25, 0.25), "the slider reaches the file's value"
     assert current(at).spill_over.ae_per_appointment == 0.25
+    reason = "0.25 is above the top of the range the studies support (0.1)"
     assert warnings(at) == [
-        "steep.toml (upload) with the app's settings: warning: spill_over.ae_per_appointment: "
-        "0.25 is above the top of the range the studies support (0.1)"
+        "These settings run, but look implausible:",
+        f"Extra A&E visits: {reason}",
+        reason,
     ]
     # The implied hospital cost per pound of unmet need, at the file's unit costs.
     pounds = current(at).spill_over.pounds_per_pound

@@ -12,7 +12,7 @@ import sim.app.page
 import sim.app.session
 from sim.app.headline import HEADLINES
 from sim.app.screen import MAX_MESSAGE, failure_line
-from tests.app.test_app import _fresh_caches, errors, key, start, upload
+from tests.app.test_app import _fresh_caches, errors, key, problems, stale, start, upload
 from tests.paths import ROOT
 
 __all__ = ["_fresh_caches"]  # the app tests' fixture: no cached runs between tests
@@ -89,4 +89,7 @@ def test_an_error_drawing_the_page_is_one_line(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(sim.app.page, "scenario_toml", crash)
     at.number_input(key=key(at, "replications")).set_value(21).run()
     assert not at.exception
-    assert errors(at) == ["the page could not be drawn: KeyError: 'fields'"]
+    # As every failure of the settings' run: one line at the top, the last results kept.
+    lines, beside = problems(at)
+    assert lines == ["baseline_edited: the run failed: KeyError: 'fields'"] and not beside
+    assert stale(at) and len(at.metric) == len(HEADLINES)

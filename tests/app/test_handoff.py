@@ -1,4 +1,4 @@
-"""The app's non-UI logic: controls to scenario (sim.app.controller), the diff (sim.app.changes),
+"""The app's non-UI logic: controls to scenario (sim.app.controller), the diff (sim.report.settings_words),
 the hand-off file and uploads (sim.app.handoff), the size limit and the result downloads."""
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import pytest
 
 from sim import load_scenario, run
 from sim.analysis.summary import summarise
-from sim.app.changes import diff_documents, scenario_changes
 from sim.app.controller import (
     FenceSetting,
     Settings,
@@ -35,10 +34,16 @@ from sim.app.downloads import (
 )
 from sim.app.handoff import read_upload, scenario_toml
 from sim.app.size import check_size
+from sim.report.settings_words import diff_documents, difference_words, scenario_changes
 from sim.scenario.errors import ScenarioError
 from sim.scenario.format import Scenario
 from sim.store.writer import OUTPUT_FILES, measures_table, scenario_document, scenario_hash
 from tests.paths import SCENARIOS
+
+
+def lines(old: object, new: object) -> list[str]:
+    """The modeller's form of every difference between two documents."""
+    return [c.line() for c in diff_documents(old, new)]
 
 
 def with_fence(s: Settings, index: int, **changes: object) -> Settings:
@@ -252,19 +257,19 @@ def test_diff_lists_each_change_field_by_field(baseline: Scenario) -> None:
         with_fence(with_fence(with_seats(s, primary_care=3), 1, on=False), 2, on=True),
         "app",
     )
-    assert scenario_changes(baseline, new) == [
+    assert [c.line() for c in scenario_changes(baseline, new)] == [
         "board.seats.primary_care: (not set) -> 2",
         'ring_fences[1]: added "Primary care minimum share" {rule = "min_share", '
         'kind = "primary", place = "all", min_share = 0.13}',
         'ring_fences: removed "MHIS in-year protection"',
     ]
-    assert diff_documents({"a": [1, 2], "b": "x"}, {"a": [1, 3], "b": "x", "c": True}) == [
+    assert lines({"a": [1, 2], "b": "x"}, {"a": [1, 3], "b": "x", "c": True}) == [
         "a: [1, 2] -> [1, 3]",
         "c: (not set) -> true",
     ]
-    assert diff_documents({"a": 1}, {"a": 1.0}) == ["a: 1 -> 1.0"]
+    assert lines({"a": 1}, {"a": 1.0}) == ["a: 1 -> 1.0"]
     items = [{"name": "x", "v": 1}, {"name": "y", "v": 2}]
-    assert diff_documents({"l": items}, {"l": items[::-1]}) == ['l: order changed to ["y", "x"]']
+    assert lines({"l": items}, {"l": items[::-1]}) == ['l: order changed to ["y", "x"]']
 
 
 def test_scenario_toml_runs_to_identical_results(baseline: Scenario, tmp_path: Path) -> None:
@@ -367,7 +372,8 @@ def test_zero_seats_in_the_file_are_kept(baseline: Scenario) -> None:
     assert same.board.seats == {"place": 0, "primary_care": 1}
     # Changed and back: listed as a change of the count, never as a removed key.
     more = apply_settings(sc, with_seats(s, place=2), "app")
-    assert scenario_changes(sc, more) == ["board.seats.place: 0 -> 2"]
+    assert [c.line() for c in scenario_changes(sc, more)] == ["board.seats.place: 0 -> 2"]
+    assert difference_words(sc, more) == ["Place members: 0 voting seats → 2 voting seats"]
     assert apply_settings(sc, with_seats(s, place=0), "app") == sc
 
 

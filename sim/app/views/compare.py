@@ -1,6 +1,11 @@
 """The view "Compare A and B": the pinned settings A against the current settings B,
 replication by replication (common random numbers), as ``python -m sim compare``
-(:func:`sim.analysis.compare.paired_rows`)."""
+(:func:`sim.analysis.compare.paired_rows`).
+
+It leads with the answer in a sentence (:func:`sim.analysis.narrative.comparison_sentence`),
+then says how B differs from A in words, where the cut went in every capped sector, the
+primary-care share of both (named by what differs), and every measure's paired difference.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +15,27 @@ import pyarrow as pa
 import streamlit as st
 
 from sim.analysis.compare import NotPaired, PairedRow, paired_rows, paired_with
+from sim.analysis.measures import REGISTRY
 from sim.analysis.monthly import band
-from sim.app.changes import scenario_changes
+from sim.analysis.narrative import Horizon, comparison_sentence, displacements, interval, verdict
 from sim.app.charts import band_rows, show_fan
 from sim.app.periods import YEAR_DETAIL, period, same_period
 from sim.app.run_cache import Showing, get_run
-from sim.app.screen import show_error, table_height
+from sim.app.screen import literal, show_error
 from sim.app.session import on_pin, on_unpin
 from sim.app.size import check_size
+from sim.report.settings_words import difference_words, legend_names
 from sim.scenario.format import Scenario
 from sim.units import display
 
 TITLE = "Compare A and B"
+#: What the table's last column says for each verdict of B against A.
+BETTER_WORDS = {
+    "better": "B better",
+    "worse": "A better",
+    "neither better nor worse": "neither (no better way)",
+    "no clear change": "no clear change",
+}
 
 
 def show(showing: Showing) -> None:
@@ -29,9 +43,8 @@ def show(showing: Showing) -> None:
     current, scenario, slot = showing.run, showing.scenario, showing.slot
     st.caption(
         "Pin the current settings as A, change the controls, and compare B (the current "
-        "settings) with A replication by replication: both see the same need, shocks and "
-        "allocation growth (common random numbers), so the paired difference is much more "
-        "precise than either result alone."
+        "settings) with A. Both see the same simulated futures, so the difference between "
+        "them comes from the settings alone, and is known far more precisely than either."
     )
     c1, c2 = st.columns(2)
     c1.button(
@@ -43,24 +56,21 @@ def show(showing: Showing) -> None:
     )
     pinned: Scenario | None = st.session_state.get("pinned")
     if pinned is None:
-        st.info("Nothing pinned yet.")
+        st.info("Nothing pinned yet: pin these settings as A, then change a control.")
         return
     c2.button("Unpin A", key="unpin", on_click=on_unpin)
     a = paired_with(pinned, scenario)
     if a is not pinned:
-        st.info(
-            f"A is run with B's seed ({scenario.seed}) and replications "
-            f"({scenario.replications:,}) so that the replications pair."
+        st.caption(
+            f"A is run with B's seed ({scenario.seed}) and number of simulated futures "
+            f"({scenario.replications:,}) so that each future of A pairs with one of B."
         )
     too_big = check_size(a)
     if too_big:
-        show_error(f"A cannot be run to pair with B: {too_big}")
+        show_error(f"A cannot be run to pair with B: {too_big.split(': replications: ')[-1]}")
         return
-    changes = scenario_changes(a, scenario)
-    if changes:
-        with st.expander(f"B differs from A in {len(changes)} setting(s)", expanded=True):
-            st.code("\n".join(changes), language=None, wrap_lines=True)
-    else:
+    differences = difference_words(a, scenario)
+    if not differences:
         st.warning("B is the same as A: change a control to compare.")
     ra = get_run(a, "A", slot)
     try:
@@ -68,23 +78,66 @@ def show(showing: Showing) -> None:
     except NotPaired as exc:
         show_error(f"A and B cannot be paired: {exc}")
         return
+    horizon = Horizon(scenario.start_year, scenario.horizon_years)
     if not same_period(a, scenario):
-        whole = sorted({r.measure for r in rows if not YEAR_DETAIL.fullmatch(r.detail)})
+        whole = sorted(
+            {REGISTRY[r.measure].label for r in rows if not YEAR_DETAIL.fullmatch(r.detail)}
+        )
         rows = [r for r in rows if YEAR_DETAIL.fullmatch(r.detail)]
         st.warning(
             f"A covers {period(a)} and B {period(scenario)}: only the years both cover are "
             "compared. Totals over the horizon cover different periods and are left out"
-            + (f" ({', '.join(whole)})." if whole else ".")
+            + (f" ({', '.join(whole).lower()})." if whole else ".")
         )
+    if differences:
+        st.markdown(f"**The answer.** {literal(comparison_sentence(rows, horizon))}")
+        st.markdown(
+            "**How B differs from A:**\n" + "\n".join(f"- {literal(d)}" for d in differences)
+        )
+    displacement_table(rows, horizon)
+    name_a, name_b = legend_names(a, scenario)
+    overlay = band_rows(name_a, band(ra.digest.share("primary")), ra.digest.labels(), 1.0)
+    overlay += band_rows(
+        name_b, band(current.digest.share("primary")), current.digest.labels(), 1.0
+    )
+    st.subheader("Primary-care share of all budgets: A and B")
+    show_fan(overlay, "share", percent=True, zero=False)
     if rows:
-        paired_table(rows)
+        st.subheader("Every measure, B against A")
+        paired_table(rows, horizon)
     else:
         st.info("A and B have no measure for the same period to compare.")
-    overlay = band_rows("A", band(ra.digest.share("primary")), ra.digest.labels(), 1.0) + band_rows(
-        "B", band(current.digest.share("primary")), current.digest.labels(), 1.0
+
+
+def displacement_table(rows: Sequence[PairedRow], horizon: Horizon) -> None:
+    """Where the cut went: every capped sector's change in unmet need and money moved out."""
+    found = displacements(rows)
+    if not found:
+        return
+    st.subheader("Where the cut went, sector by sector")
+    st.caption(
+        f"Every capped sector (one whose budget limits what it spends), over {horizon.span}: "
+        "how much more (+) or less (−) of its need B leaves unmet than A, and how much more "
+        "of its budget B moves out in-year. A demand-led sector spends what its need costs, "
+        "so its excess shows as a hospital overspend instead."
     )
-    st.subheader("Primary-care share: A and B")
-    show_fan(overlay, "share", percent=True, zero=False)
+
+    def cell(r: PairedRow | None) -> str:
+        if r is None:
+            return "—"
+        ci = interval(r)
+        return display.delta(r.difference, r.unit) + (f" ({ci})" if ci else "")
+
+    st.table(
+        pa.table(
+            {
+                "Sector": [d.sector for d in found],
+                "Need left unmet, B − A": [cell(d.unmet) for d in found],
+                "Money moved out, B − A": [cell(d.moved_out) for d in found],
+            }
+        ),
+        hide_index=True,
+    )
 
 
 def cell(x: float, unit: str) -> str:
@@ -93,44 +146,35 @@ def cell(x: float, unit: str) -> str:
     return display.percent(x, 2) if unit == display.RATE else display.value(x, unit)
 
 
-def paired_table(rows: Sequence[PairedRow]) -> None:
-    """The paired differences B - A, one row per measure and detail."""
+def measure_words(r: PairedRow) -> str:
+    """``Need left unmet: community``, ``Primary-care share of budgets, 2029/30``."""
+    label = REGISTRY[r.measure].label if r.measure in REGISTRY else r.measure
+    if REGISTRY.get(r.measure) and REGISTRY[r.measure].scope in ("per_sector", "growth"):
+        return f"{label}: {r.detail}"
+    if YEAR_DETAIL.fullmatch(r.detail):
+        return f"{label}, {r.detail}"
+    return label
+
+
+def paired_table(rows: Sequence[PairedRow], horizon: Horizon) -> None:
+    """The paired differences B − A, one row per measure and detail, in words; a static
+    table that wraps, so every column is on screen at any width."""
     table = pa.table(
         {
-            "measure": [r.measure for r in rows],
-            "detail": [r.detail for r in rows],
-            "n": [r.n for r in rows],
+            "Measure": [measure_words(r) for r in rows],
             "A": [cell(r.mean_a, r.unit) for r in rows],
             "B": [cell(r.mean_b, r.unit) for r in rows],
-            "B - A": [display.delta(r.difference, r.unit) for r in rows],
-            "95% CI (paired)": [
-                f"{display.delta(r.ci95_low, r.unit)} to {display.delta(r.ci95_high, r.unit)}"
-                if r.n > 1
-                else "n/a"
+            "B − A (95% CI)": [
+                display.delta(r.difference, r.unit)
+                + (f" ({interval(r).removeprefix('95% CI ')})" if r.n > 1 else "")
                 for r in rows
             ],
-            "P(B > A)": [r.p_b_higher for r in rows],
-            "better": [r.better for r in rows],
+            "B higher in": [f"{r.p_b_higher:.0%} of futures" for r in rows],
+            "Which is better": [BETTER_WORDS[verdict(r)] for r in rows],
         }
     )
-    # Widths (pixels, 920 in all) that show every sector's name and value whole on a wide page.
-    st.dataframe(
-        table,
-        hide_index=True,
-        height=table_height(table.num_rows),
-        column_config={
-            "measure": st.column_config.TextColumn(width=180),
-            "detail": st.column_config.TextColumn(width=190),
-            "n": st.column_config.NumberColumn(
-                "paired", format="%d", width=55, help="Replications paired."
-            ),
-            "A": st.column_config.TextColumn(width=75),
-            "B": st.column_config.TextColumn(width=75),
-            "B - A": st.column_config.TextColumn(width=75),
-            "95% CI (paired)": st.column_config.TextColumn(width=150),
-            "P(B > A)": st.column_config.NumberColumn(format="%.2f", width=65),
-            "better": st.column_config.TextColumn(
-                width=55, help="Which is better, by the measure's direction (blank: neither)."
-            ),
-        },
+    st.caption(
+        f"Means over {rows[0].n:,} paired futures, {horizon.span}. 95% CI: the paired "
+        "confidence interval of the difference. 'No clear change': the interval includes zero."
     )
+    st.table(table, hide_index=True)
