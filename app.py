@@ -13,6 +13,7 @@ import streamlit as st
 from sim.app.page import results_page
 from sim.app.screen import failure_line, show_error, show_run_error
 from sim.app.session import initialise
+from sim.app.style import page_style
 from sim.app.views import View, compare, decisions, deficits, money, power, primary, summary
 
 #: The views, in tab order.
@@ -22,6 +23,7 @@ VIEWS: tuple[View, ...] = (money, primary, deficits, power, decisions, compare, 
 def main() -> None:
     """Draw the page: the controls and headline, then the open view (only it is computed)."""
     st.set_page_config(page_title="ICB funding simulator", page_icon="🏥", layout="wide")
+    page_style()
     initialise()
     try:
         showing = results_page()

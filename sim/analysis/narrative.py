@@ -114,6 +114,19 @@ def interval(r: PairedRow) -> str:
     return f"95% CI {display.delta(r.ci95_low, r.unit)} to {display.delta(r.ci95_high, r.unit)}"
 
 
+def amount(r: PairedRow) -> str:
+    """The size of a clear change, never shown as nothing: ``£75.2m``, or ``under £0.1m``
+    for a change too small for the usual decimals."""
+    size = display.size(r.difference, r.unit)
+    if size == display.size(0.0, r.unit):
+        return f"under {display.size(SMALLEST.get(r.unit, 0.0), r.unit)}"
+    return size
+
+
+#: The smallest change each unit shows with its usual decimals.
+SMALLEST = {"£m": 0.1, "fraction": 0.0001, display.RATE: 0.0001, "times": 0.1, "meetings": 0.1}
+
+
 def change_words(r: PairedRow, horizon: Horizon) -> str:
     """One measure's change from A to B: ``system deficit £75.2m higher at the end of 2029/30
     (worse; 95% CI +£72.1m to +£78.3m)``."""
@@ -124,7 +137,7 @@ def change_words(r: PairedRow, horizon: Horizon) -> str:
         return f"no clear change in {label} {at} ({interval(r) or 'one pair'})"
     way = "higher" if r.difference > 0 else "lower"
     notes = ", ".join(x for x in (verdict(r), interval(r)) if x)
-    return f"{label} {display.size(r.difference, r.unit)} {way} {at} ({notes})"
+    return f"{label} {amount(r)} {way} {at} ({notes})"
 
 
 @dataclass(frozen=True)
@@ -147,10 +160,7 @@ class Displacement:
             else:
                 more = "more" if r.difference > 0 else "less"
                 ci = interval(r)
-                parts.append(
-                    f"{display.size(r.difference, r.unit)} {more} {noun}"
-                    + (f" ({ci})" if ci else "")
-                )
+                parts.append(f"{amount(r)} {more} {noun}" + (f" ({ci})" if ci else ""))
         return f"{self.sector}: " + "; ".join(parts) + f" over {horizon.span}"
 
 

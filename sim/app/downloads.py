@@ -1,9 +1,10 @@
-"""The app's downloads: the files ``python -m sim run`` writes for the run on show, and the
-buttons that offer them and the hand-off scenario file.
+"""The app's downloads: the files ``python -m sim run`` writes for the run on show, the
+board pack, and the buttons that offer them and the hand-off scenario file.
 
-The ``*_bytes`` functions and :func:`report_html` build the files from :mod:`sim.store.writer`
-and :mod:`sim.report` (tested without a browser: AppTest cannot read a download's bytes);
-:func:`result_downloads` and :func:`scenario_download` put the buttons on the page.
+The ``*_bytes`` functions, :func:`report_html` and :func:`board_pack_html` build the files
+from :mod:`sim.store.writer` and :mod:`sim.report` (tested without a browser: AppTest cannot
+read a download's bytes); :func:`result_downloads`, :func:`board_pack_download` and
+:func:`scenario_download` put the buttons on the page.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ import pyarrow.parquet as pq
 import streamlit as st
 
 from sim.analysis.summary import summarise
+from sim.app.headline import HEADLINES
 from sim.app.memory import uncached
+from sim.app.run_cache import Run
 from sim.engine.results import Results
+from sim.report.board_pack import PackRun, render_board_pack
 from sim.scenario.format import Scenario
 from sim.store.tables import timeseries_table
 from sim.store.writer import write_run, write_summary_csv
@@ -102,6 +106,37 @@ def result_downloads(res: Results, name: str) -> None:
         "text/html",
         key="dl_report",
         icon=":material/description:",
+    )
+
+
+def pack_run(run: Run) -> PackRun:
+    """What the board pack reads of a run the app holds (its parts already built)."""
+    return PackRun(run.results.scenario, run.summary, run.digest, run.measures)
+
+
+def board_pack_html(current: Run, question: str, pinned: Run | None = None) -> str:
+    """The board pack of the run on show, compared with the pinned A's run if given (run
+    with B's seed and replications, :func:`sim.analysis.compare.paired_with`), with the
+    app's headline measures."""
+    return render_board_pack(
+        pack_run(current), HEADLINES, question, pack_run(pinned) if pinned else None
+    )
+
+
+def board_pack_download(current: Run, question: str, pinned: Run | None, name: str) -> None:
+    """The board pack's button; the pack is built when clicked."""
+    st.download_button(
+        "Board pack (HTML, print to PDF)",
+        lambda: board_pack_html(current, question, pinned),
+        f"{name}-board-pack.html",
+        "text/html",
+        key="dl_board_pack",
+        icon=":material/print:",
+        help="One document for a board paper: the question, the settings in words, the answer "
+        "with likely ranges"
+        + (", B against the pinned A" if pinned else "")
+        + ", three charts and the assumptions with their sources. Open it in a browser and "
+        "print it, or save it as PDF (A4).",
     )
 
 

@@ -40,7 +40,7 @@ SECTOR_MEASURES: tuple[str, ...] = tuple(
 NONE = "—"
 #: A tile's width, pixels: three fit a row at 1280 px beside the sidebar; at 800 px they wrap
 #: to one or two a row, whole, rather than cutting their numbers.
-TILE_WIDTH = 290
+TILE_WIDTH = 250
 #: A metric's delta colour for each direction of "better" (green when better).
 DELTA_COLOURS: dict[str, Literal["normal", "inverse", "off"]] = {
     "higher": "normal",
@@ -195,7 +195,7 @@ def sector_table(current: Run, reference: Run | None, comparable: bool) -> None:
         }
     )
     st.caption(
-        f"By sector, mean over {n:,} replications, over {horizon_words(current)}"
+        f"By sector, mean over {n:,} simulated futures, over {horizon_words(current)}"
         + ("; in brackets, the change from the file's own result" if changes else "")
         + f". A dash ({NONE}): a demand-led sector spends what its need costs, so none of it is "
         "left unmet or moved out: its excess is an overspend."

@@ -195,6 +195,13 @@ def _value(x: Any, how: str) -> str:
 def fence_words(rule: dict[str, Any] | RingFence) -> str:
     """What a ring-fence protects and requires: ``primary care: at least 13.0% of sector
     money, checked at every month-end, until 2027-03``."""
+    target, requires = fence_parts(rule)
+    return f"{target}: {requires}"
+
+
+def fence_parts(rule: dict[str, Any] | RingFence) -> tuple[str, str]:
+    """What a ring-fence protects (``primary care``) and what it requires (``at least 13.0%
+    of sector money, checked at every month-end, until 2027-03``)."""
     rf = rule if isinstance(rule, RingFence) else RingFence.model_validate(rule)
     target = rf.sector or f"{(rf.kind or '').replace('_', ' ')} care"
     level = rf.min_share if rf.min_share is not None else rf.cap
@@ -207,14 +214,14 @@ def fence_words(rule: dict[str, Any] | RingFence) -> str:
         if level is not None
         else ""
     )
-    text = f"{target}: {RULE_WORDS[rf.rule].format(level=shown)}"
+    text = RULE_WORDS[rf.rule].format(level=shown)
     if rf.growth == "overall":  # the Mental Health Investment Standard's form
-        text = f"{target}: a budget that grows at least as fast as the overall allocation"
+        text = "a budget that grows at least as fast as the overall allocation"
     if rf.place != "all":
         text += f", in {rf.place}"
     if rf.start:
         text += f", from {rf.start}"
-    return text + (f", until {rf.until}" if rf.until else ", with no expiry")
+    return target, text + (f", until {rf.until}" if rf.until else ", with no expiry")
 
 
 def _humane(names: tuple[str, ...]) -> str:
@@ -244,7 +251,7 @@ def difference(c: Change) -> Difference:
     names = c.names
     if names[:1] == ("ring_fences",) and len(names) >= 2 and c.kind in ("added", "removed"):
         rule = c.new if c.kind == "added" else c.old
-        words = fence_words(rule).split(": ", 1)[1]
+        words = fence_parts(rule)[1]
         a, b = (NO_FENCE, words) if c.kind == "added" else (words, NO_FENCE)
         return Difference(f"Ring-fence {names[1]}", a, b)
     if c.kind in ("added", "removed"):
@@ -356,7 +363,7 @@ def settings_words(sc: Scenario) -> list[str]:
         f"{display.percent(a.growth_rate, 1)} a year"
         + (
             " (published years: "
-            + ", ".join(f"{y} {display.percent(g, 1)}" for y, g in sorted(a.growth_by_year.items()))
+            + ", ".join(f"{y} {display.percent(g, 2)}" for y, g in sorted(a.growth_by_year.items()))
             + ")"
             if a.growth_by_year
             else ""
@@ -364,7 +371,9 @@ def settings_words(sc: Scenario) -> list[str]:
         f"Board: {board_words(sc)}",
     ]
     if sc.ring_fences:
-        lines += [f"Ring-fence {rf.name}: {fence_words(rf)}" for rf in sc.ring_fences]
+        for rf in sc.ring_fences:
+            target, requires = fence_parts(rf)
+            lines.append(f"Ring-fence {rf.name} (for {target}): {requires}")
     else:
         lines.append("Ring-fences: none")
     return lines

@@ -492,6 +492,7 @@ def test_every_view_renders() -> None:
             "Time series (Parquet)",
             "All output files (zip)",
             "Report (HTML)",
+            "Board pack (HTML, print to PDF)",
         ]
     )
 

@@ -76,7 +76,7 @@ def test_the_landing_text_says_what_the_page_shows_and_what_to_try_first() -> No
 
 def test_each_tile_says_its_period_and_its_likely_range() -> None:
     at = start()
-    tiles = [c.value for c in at.caption if "simulated futures" in c.value]
+    tiles = [c.value for c in at.caption if "; 9 in 10 simulated futures" in c.value]
     assert len(tiles) == len(at.metric)
     assert any(t.startswith("In 2029/30; 9 in 10 simulated futures between ") for t in tiles)
     assert any(t.startswith("Over 2025/26–2029/30; 9 in 10 simulated futures") for t in tiles)

@@ -104,6 +104,9 @@ def test_every_capped_sector_has_its_displacement_most_extra_need_first() -> Non
         "change in money moved out over 2025/26–2029/30"
     )
     assert "£5.0m less need left unmet" in found[1].words(H)
+    # A clear change too small for the usual decimals is never shown as nothing.
+    tiny = displacements([pair("unmet_need", "mental health", 0.04, 0.01, 0.07, "A")])
+    assert tiny[0].words(H).startswith("mental health: under £0.1m more need left unmet")
 
 
 def test_no_headline_in_common_says_so() -> None:

@@ -58,11 +58,13 @@ def test_settings_in_words(baseline: Scenario) -> None:
     assert lines[2].startswith("Board: 14 voting members (1 chair, 4 executives")
     assert "3 primary care (GP) partners" in lines[2]
     assert any(
-        line == "Ring-fence Mental Health Investment Standard: mental health care: a budget "
-        "that grows at least as fast as the overall allocation, with no expiry"
+        line == "Ring-fence Mental Health Investment Standard (for mental health care): a "
+        "budget that grows at least as fast as the overall allocation, with no expiry"
         for line in lines
     )
     assert not any(CODE.search(line) for line in lines), lines
+    # Published growth as published, to the hundredth of a point.
+    assert "(published years: 2026/27 2.72%, 2027/28 2.92%)" in lines[1]
 
 
 def test_each_rule_in_words() -> None:

@@ -103,8 +103,9 @@ def show(showing: Showing) -> None:
     st.subheader("Primary-care share of all budgets: A and B")
     show_fan(overlay, "share", percent=True, zero=False)
     if rows:
-        st.subheader("Every measure, B against A")
-        paired_table(rows, horizon)
+        # Every measure is long (sixty rows): on demand, below the answer and the chart.
+        with st.expander(f"Every measure, B against A ({len(rows)})"):
+            paired_table(rows, horizon)
     else:
         st.info("A and B have no measure for the same period to compare.")
 
