@@ -92,10 +92,32 @@ def tabs_on_screen(page: Page) -> list[str]:
     return hidden
 
 
+#: The contrast check run in the page (tests/app/browser/contrast.js).
+CONTRAST_JS = (Path(__file__).parent / "contrast.js").read_text()
+
+
+def low_contrast(page: Page) -> list[str]:
+    """Texts on screen below 4.5:1 against what is drawn under them."""
+    found: list[str] = page.evaluate(CONTRAST_JS)
+    return found
+
+
 def check_layout(page: Page, where: str) -> None:
-    """Nothing clipped or wider than the screen, and every tab on screen."""
+    """Nothing clipped or wider than the screen, every tab on screen, and every text of the
+    whole page (the viewport made as tall as the page) at 4.5:1 or more."""
     assert not too_wide(page), (where, too_wide(page))
     assert not tabs_on_screen(page), (where, tabs_on_screen(page))
+    width, tall = page.viewport_size["width"], page.viewport_size["height"]  # type: ignore[index]
+    height = page.evaluate(
+        """() => Math.max(window.innerHeight, ...[...document.querySelectorAll(
+            '[data-testid="stMain"], [data-testid="stSidebarContent"]')].map(e => e.scrollHeight))"""
+    )
+    page.set_viewport_size({"width": width, "height": int(height) + 40})
+    page.wait_for_timeout(400)
+    try:
+        assert not low_contrast(page), (where, low_contrast(page))
+    finally:
+        page.set_viewport_size({"width": width, "height": tall})
 
 
 def share_value(page: Page) -> Locator:
