@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-from scipy import stats
+from scipy.special import stdtrit
 
 from sim.analysis.measures import REGISTRY
 from sim.units import display
@@ -77,7 +77,7 @@ def paired_rows(
         d = vb - va
         n = d.size
         sd = float(d.std(ddof=1)) if n > 1 else 0.0
-        t = float(stats.t.ppf(0.975, n - 1)) if n > 1 else math.nan
+        t = float(stdtrit(n - 1, 0.975)) if n > 1 else math.nan
         half = t * sd / math.sqrt(n) if n > 1 else math.nan
         mean = float(d.mean())
         measure, detail = key

@@ -13,6 +13,7 @@ import io
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 import streamlit as st
@@ -22,10 +23,12 @@ from sim.app.headline import HEADLINES
 from sim.app.memory import uncached
 from sim.app.run_cache import Run
 from sim.engine.results import Results
-from sim.report.board_pack import PackRun, render_board_pack
 from sim.scenario.format import Scenario
 from sim.store.tables import timeseries_table
 from sim.store.writer import write_run, write_summary_csv
+
+if TYPE_CHECKING:
+    from sim.report.board_pack import PackRun
 
 
 def summary_csv_bytes(res: Results) -> bytes:
@@ -111,6 +114,10 @@ def result_downloads(res: Results, name: str) -> None:
 
 def pack_run(run: Run) -> PackRun:
     """What the board pack reads of a run the app holds (its parts already built)."""
+    # The pack's renderer (Jinja, the SVG charts) is imported when a pack is asked for, not
+    # with the page: the first page is on screen sooner.
+    from sim.report.board_pack import PackRun
+
     return PackRun(run.results.scenario, run.summary, run.digest, run.measures)
 
 
@@ -118,6 +125,8 @@ def board_pack_html(current: Run, question: str, pinned: Run | None = None) -> s
     """The board pack of the run on show, compared with the pinned A's run if given (run
     with B's seed and replications, :func:`sim.analysis.compare.paired_with`), with the
     app's headline measures."""
+    from sim.report.board_pack import render_board_pack
+
     return render_board_pack(
         pack_run(current), HEADLINES, question, pack_run(pinned) if pinned else None
     )

@@ -16,8 +16,9 @@ import tomli_w
 from sim.report.settings_words import scenario_changes
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.format import Scenario
-from sim.scenario.loader import MAX_FILE_BYTES, parse_scenario, read_toml, variant_name
+from sim.scenario.loader import MAX_FILE_BYTES, parse_scenario, read_toml
 from sim.scenario.messages import shown
+from sim.scenario.overrides import variant_name
 from sim.store.writer import scenario_document
 
 
