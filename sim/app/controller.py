@@ -15,7 +15,7 @@ uploads in :mod:`sim.app.handoff`, the app's size limit in :mod:`sim.app.size`.
 Seats. A board may list members by name (``[[board.members]]``), count them per
 constituency (``[board.seats]``), or both. The app shows one "voting seats" control per
 constituency: the voting members of that constituency, named or counted. Adding seats adds
-counted seats (members named ``primary_care 1``, ...); removing seats removes counted seats
+counted seats (members named ``primary care 1``, ...); removing seats removes counted seats
 first, then named voting members of that constituency from the end of the list. Non-voting
 members are never touched.
 """

@@ -282,11 +282,13 @@ class Board(Strict):
     )
 
     def all_members(self) -> list[Member]:
-        """The members, with the compact `seats` expanded into named members."""
+        """The members, with the compact `seats` expanded into named members (``primary care
+        1``, ``local authority 2``: the constituency in words, as reports show the names)."""
         out = list(self.members)
         for constituency, count in self.seats.items():
+            words = constituency.replace("_", " ")
             out += [
-                Member(name=f"{constituency} {i + 1}", constituency=constituency)
+                Member(name=f"{words} {i + 1}", constituency=constituency)
                 for i in range(count)
             ]
         return out

@@ -112,7 +112,7 @@ def test_adding_seats_adds_counted_members_and_removing_drops_the_last(baseline:
     more = apply_settings(baseline, with_seats(s, primary_care=3), "app")
     assert more.board.seats == {"primary_care": 2}
     assert voting_seats(more)["primary_care"] == 3
-    assert [m.name for m in more.board.all_members()][-2:] == ["primary_care 1", "primary_care 2"]
+    assert [m.name for m in more.board.all_members()][-2:] == ["primary care 1", "primary care 2"]
     fewer = apply_settings(baseline, with_seats(s, executive=2, trust=0), "app")
     names = [m.name for m in fewer.board.all_members()]
     assert "Medical Director" not in names and "Director of Nursing" not in names

@@ -33,7 +33,7 @@ TITLE = "Compare A and B"
 BETTER_WORDS = {
     "better": "B better",
     "worse": "A better",
-    "neither better nor worse": "neither (no better way)",
+    "neither better nor worse": "neither: no better direction",
     "no clear change": "no clear change",
 }
 
