@@ -288,8 +288,7 @@ class Board(Strict):
         for constituency, count in self.seats.items():
             words = constituency.replace("_", " ")
             out += [
-                Member(name=f"{words} {i + 1}", constituency=constituency)
-                for i in range(count)
+                Member(name=f"{words} {i + 1}", constituency=constituency) for i in range(count)
             ]
         return out
 
