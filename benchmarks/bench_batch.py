@@ -11,6 +11,15 @@ Then ``sim run`` of the baseline (10,000 replications, 10 years) at each output 
 (``--outputs lean``, ``sample=100``, ``full``), in CPU seconds beside wall time, against
 the engine alone (``--levels-only`` runs just that).
 
+Then the parallel backends' CPU overhead (``--overhead-only`` runs just that): the same
+batch (the baseline, 10 years, ``--overhead-replications``) in one process, on the pool and
+on a Dask LocalCluster, of 1 worker (what the backend itself costs) and of 2 workers side
+by side (what two processes on this machine's cores add), each in a fresh process, in
+CPU seconds of the whole process tree (this process and every worker, forkserver, nanny,
+read with psutil just before the workers stop), beside wall time. CPU seconds are what a
+busy machine cannot hide: the overhead is the CPU the backend spends beyond one process
+doing the same work (targets: pool at most 10%, Dask at most 20%).
+
 Usage: ``make bench`` or ``python benchmarks/bench_batch.py [--replications 1000]``.
 Targets (docs/performance.md): 2 workers at least 1.8 times the throughput of 1; the Dask
 LocalCluster within 20% of the process pool.
@@ -19,6 +28,7 @@ LocalCluster within 20% of the process pool.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import statistics
@@ -27,6 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ("in-process", "pool-2", "dask-local-2")
@@ -52,17 +63,16 @@ def measure(config: str, replications: int) -> dict[str, float | str]:
     scenarios = [sc for sc in _library(replications) if isinstance(sc, Scenario)]
     began = time.perf_counter()
     workers = 1 if config == "in-process" else 2
-    backend = make_backend(workers, "local" if config.startswith("dask") else None)
-    started = time.perf_counter()
     digest = []
-    with tempfile.TemporaryDirectory() as out:
-        try:
-            for outcome in run_batch(scenarios, Path(out), backend):
-                if outcome.error:
-                    raise RuntimeError(f"{outcome.scenario.name}: {outcome.error}")
-                digest.append((outcome.scenario.name, [r.mean for r in outcome.summary]))
-        finally:
-            backend.close()
+    with (
+        tempfile.TemporaryDirectory() as out,
+        make_backend(workers, "local" if config.startswith("dask") else None) as backend,
+    ):
+        started = time.perf_counter()
+        for outcome in run_batch(scenarios, Path(out), backend):
+            if outcome.error:
+                raise RuntimeError(f"{outcome.scenario.name}: {outcome.error}")
+            digest.append((outcome.scenario.name, [r.mean for r in outcome.summary]))
         ended = time.perf_counter()
     years = sum(sc.replications * sc.horizon_years for sc in scenarios)
     return {
@@ -81,6 +91,103 @@ def _child(config: str, replications: int) -> dict[str, float | str]:
     done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
     result: dict[str, float | str] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def tree_cpu() -> float:
+    """CPU seconds (user + system) of this process, its finished children and every live
+    descendant (with the children they have reaped), read now. psutil comes with Dask
+    (the test extras); typed as Any, it has no annotations."""
+    psutil: Any = importlib.import_module("psutil")
+    me = psutil.Process()
+    t = me.cpu_times()
+    total: float = t.user + t.system + t.children_user + t.children_system
+    for child in me.children(recursive=True):
+        try:
+            c = child.cpu_times()
+        except psutil.NoSuchProcess:  # ended (and counted by its parent) meanwhile
+            continue
+        total += c.user + c.system + c.children_user + c.children_system
+    return total
+
+
+def _overhead_child(config: str, replications: int, years: int) -> None:
+    """One batch of the baseline on ``config``; print its CPU (process tree) and wall
+    seconds, from before the imports to the end of the batch, and a digest of the results."""
+    cpu, wall = tree_cpu(), time.perf_counter()
+    from sim.batch.backends import DaskCluster, InProcess, ProcessPool
+    from sim.batch.scheduler import run_batch
+    from sim.scenario.loader import load_scenario
+
+    sc = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    sc = sc.model_copy(update={"replications": replications, "horizon_years": years})
+    workers = int(config.rsplit("-", 1)[1]) if config != "in-process" else 1
+    means: list[float] = []
+    backend: InProcess | ProcessPool | DaskCluster = (
+        InProcess()
+        if config == "in-process"
+        else ProcessPool(workers)
+        if config.startswith("pool")
+        else DaskCluster("local", workers)
+    )
+    # close() rather than ``with``: the child also runs an earlier version's sim.batch
+    # (PYTHONPATH), side by side, whose backends were not yet context managers.
+    try:
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory() as out:
+            for outcome in run_batch([sc], Path(out), backend):
+                if outcome.error:
+                    raise RuntimeError(f"{outcome.scenario.name}: {outcome.error}")
+                means = [r.mean for r in outcome.summary]
+        # Read before the workers stop: a stopped worker's CPU is lost to psutil.
+        used, ended = tree_cpu() - cpu, time.perf_counter()
+    finally:
+        backend.close()
+    print(
+        json.dumps(
+            {
+                "cpu_s": used,
+                "wall_s": ended - wall,
+                "startup_s": started - wall,
+                "summary": json.dumps(means),
+            }
+        )
+    )
+
+
+#: The overhead comparison's configurations. One worker on its own shows what the backend
+#: itself costs (processes, serialisation, the scheduler); two side by side add what two
+#: processes sharing this machine's two cores cost each other.
+OVERHEAD_CONFIGS = ("in-process", "pool-1", "pool-2", "dask-local-1", "dask-local-2")
+
+
+def overhead(replications: int, years: int, repeats: int) -> None:
+    """CPU and wall seconds of the pool and Dask against one process, interleaved rounds."""
+    configs = OVERHEAD_CONFIGS
+    runs: dict[str, list[dict[str, float | str]]] = {c: [] for c in configs}
+    for _ in range(repeats):
+        for config in configs:
+            cmd = [sys.executable, __file__, "--overhead-child", config]
+            cmd += ["--overhead-replications", str(replications), "--years", str(years)]
+            done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+            runs[config].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    if len({str(r["summary"]) for rs in runs.values() for r in rs}) != 1:
+        raise SystemExit("backends disagree on the results: a determinism bug")
+    print(
+        f"\nparallel overhead: baseline, {replications:,} replications x {years} years, "
+        f"median of {repeats} (CPU s of the whole process tree; wall s)"
+    )
+    base_cpu = statistics.median(float(r["cpu_s"]) for r in runs["in-process"])
+    base_wall = statistics.median(float(r["wall_s"]) for r in runs["in-process"])
+    for config in configs:
+        cpu = statistics.median(float(r["cpu_s"]) for r in runs[config])
+        wall = statistics.median(float(r["wall_s"]) for r in runs[config])
+        start = statistics.median(float(r["startup_s"]) for r in runs[config])
+        print(
+            f"  {config:<13} {cpu:6.2f} CPU s ({100 * (cpu / base_cpu - 1):+5.1f}% CPU over one "
+            f"process)  {wall:6.2f} s wall ({base_wall / wall:.2f}x one process's speed; "
+            f"start-up {start:.2f} s)"
+        )
+    print("  all backends gave identical summaries (target: pool <= +10% CPU, Dask <= +20%)")
 
 
 #: Output levels timed end to end against the engine alone.
@@ -146,11 +253,25 @@ def main() -> None:
     )
     parser.add_argument("--years", type=int, default=10, help="horizon of that comparison")
     parser.add_argument("--levels-only", action="store_true")
+    parser.add_argument(
+        "--overhead-replications",
+        type=int,
+        default=10_000,
+        help="replications of the CPU-overhead comparison (0: skip it)",
+    )
+    parser.add_argument("--overhead-only", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--engine-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--overhead-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.engine_child:
         _engine_child(args.engine_child, args.years)
+        return
+    if args.overhead_child:
+        _overhead_child(args.overhead_child, args.overhead_replications, args.years)
+        return
+    if args.overhead_only:
+        overhead(args.overhead_replications, args.years, args.repeats)
         return
     if args.child:
         print(json.dumps(measure(args.child, args.replications)))
@@ -219,6 +340,8 @@ def main() -> None:
             "(target at least 0.8)"
         )
     print("all configurations gave identical summaries")
+    if args.overhead_replications:
+        overhead(args.overhead_replications, args.years, args.repeats)
     if args.levels_replications:
         levels(args.levels_replications, args.years)
 

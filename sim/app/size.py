@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from sim.batch.chunks import CHUNK_CELLS, cells_per_replication
+from sim.batch.sizing import APP_CELLS as MAX_APP_CELLS
+from sim.batch.sizing import cells_per_replication
 from sim.scenario.format import Scenario
-
-#: Largest run the app does, in replication-months × places × sectors: the batch runner's
-#: largest chunk (about 2 GB of memory); bigger runs belong to ``python -m sim run``.
-MAX_APP_CELLS = CHUNK_CELLS
 
 
 def check_size(sc: Scenario) -> str | None:

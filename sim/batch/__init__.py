@@ -1,1 +1,1 @@
-"""Many scenarios and replications: chunks, the backends that run them (in process, a pool, Dask), and the scheduler."""
+"""Many scenarios and replications: chunk planning and the sizing rules, the backends that run chunks (in process, a pool, Dask), and the scheduler."""

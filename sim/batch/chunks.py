@@ -1,42 +1,42 @@
-"""Chunks of replications: how big they are, how a scenario is cut into them, and the one
-function every backend runs on a chunk (:func:`simulate_chunk`)."""
+"""Chunk planning: how a scenario, and a batch of scenarios, is cut into chunks of
+replications, and the one function every backend runs on a chunk (:func:`simulate_chunk`).
+
+The sizing rules (memory and disk per cell, the largest chunk) are
+:mod:`sim.batch.sizing`'s; the few imported from there are also named here because the
+command line's checks before a run (``sim.cli.run``) read them from this module.
+"""
 
 from __future__ import annotations
 
 import itertools
 import math
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from sim.batch.sizing import (
+    CHUNK_CELLS,
+    MEMORY_PER_CELL,
+    cells_per_replication,
+    chunk_cap,
+    disk_bytes,
+)
 from sim.engine.runner import run
 from sim.engine.schedule import Progress
 from sim.scenario.format import Scenario
 from sim.store.outputs import Outputs
 from sim.store.writer import ChunkOutput, encode_chunk
 
-#: Bytes of memory a run needs per replication-month-place-sector while a chunk is
-#: simulated and encoded (about 390 measured on the baseline, 10 years).
-MEMORY_PER_CELL = 500
-#: Bytes of disk the full outputs take per replication-month-place-sector (with a margin;
-#: about 22 measured on the baseline, 10 years).
-DISK_PER_CELL = 50
-#: Bytes of disk the lean outputs take per cell (with a margin; about 1.2 measured).
-LEAN_DISK_PER_CELL = 3
-#: Largest chunk by default, in replication-months × places × sectors: about 2 GB of memory
-#: per worker at :data:`MEMORY_PER_CELL`.
-CHUNK_CELLS = 4_000_000
-
-
-def cells_per_replication(scenario: Scenario) -> int:
-    """Replication-months × places × sectors of one replication."""
-    return 12 * scenario.horizon_years * len(scenario.places) * len(scenario.sectors)
-
-
-def disk_bytes(scenario: Scenario, outputs: Outputs | None = None) -> int:
-    """About how many bytes of disk a run of ``scenario`` writes at the output level."""
-    outputs = outputs or Outputs()
-    cells = cells_per_replication(scenario)
-    full = len(outputs.full_tables_for(range(scenario.replications)))
-    return scenario.replications * cells * LEAN_DISK_PER_CELL + full * cells * DISK_PER_CELL
+__all__ = [
+    "CHUNK_CELLS",
+    "MEMORY_PER_CELL",
+    "Task",
+    "cells_per_replication",
+    "disk_bytes",
+    "plan_batch",
+    "plan_chunks",
+    "simulate_chunk",
+]
 
 
 def plan_chunks(
@@ -45,25 +45,48 @@ def plan_chunks(
     """Contiguous chunks of replication indices ``0 .. replications - 1``.
 
     With ``chunk_size`` the chunks have that many replications (the last may have fewer).
-    Otherwise chunks are as large as :data:`CHUNK_CELLS` allows (large chunks vectorise
-    best), but at least two per worker when there are several, as equal in size as
-    possible, and as many as a multiple of ``workers`` so that no worker idles at the end.
+    Otherwise chunks are as large as :data:`~sim.batch.sizing.CHUNK_CELLS` allows, as equal
+    in size as possible, and as many as a multiple of ``workers`` (at least one a worker)
+    so that no worker idles at the end. Fewer, larger chunks are cheaper: every chunk pays
+    the engine's fixed cost of stepping its calendar (numpy's per-call overhead on each of
+    its events, about 0.2 CPU s for 10 years whatever the chunk's size), so cutting a
+    scenario into two chunks a worker rather than one costs CPU the batch does not win
+    back; a batch of several scenarios shares one queue, which balances the workers.
     """
     if replications < 1:
         raise ValueError("no replications to run")
     if chunk_size is not None:
         size = max(1, chunk_size)
         return [range(i, min(i + size, replications)) for i in range(0, replications, size)]
-    cap = max(1, CHUNK_CELLS // max(cells, 1))
-    count = math.ceil(replications / cap)
-    if workers > 1:
-        # At least two chunks a worker: side-by-side workers run smaller chunks faster
-        # (they share the memory bandwidth), and the last chunks balance better.
-        count = max(count, 2 * workers)
+    count = math.ceil(replications / chunk_cap(cells))
     count = min(replications, math.ceil(count / workers) * workers)
     small, extra = divmod(replications, count)
     bounds = [k * small + min(k, extra) for k in range(count + 1)]
     return [range(a, b) for a, b in itertools.pairwise(bounds)]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One chunk to run: scenario ``scenario`` (its position in the batch), replications
+    ``chunk``, and the chunk's position ``index`` in its scenario's replication order."""
+
+    scenario: int
+    chunk: range
+    index: int
+
+
+def plan_batch(
+    scenarios: Sequence[Scenario], workers: int = 1, chunk_size: int | None = None
+) -> list[Task]:
+    """Every chunk of a batch, scenario after scenario, in one queue (so that workers go
+    straight from one scenario's chunks to the next's)."""
+    return [
+        Task(k, chunk, i)
+        for k, sc in enumerate(scenarios)
+        for i, chunk in enumerate(
+            plan_chunks(sc.replications, cells_per_replication(sc), workers, chunk_size)
+        )
+    ]
 
 
 def simulate_chunk(

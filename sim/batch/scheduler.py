@@ -4,11 +4,13 @@ local process pool or on a Dask cluster, and streamed to disk a chunk at a time.
 Every backend runs the same function, :func:`simulate_chunk`, on the same chunks. A chunk's
 numbers depend only on the scenario and its replication indices (each replication draws
 from its own seeded streams), so the outputs are identical, to the penny, however many
-workers ran them, in whatever order, on whichever machines. A worker sends back its chunk
-as Parquet bytes (:class:`~sim.store.writer.ChunkOutput`), which this process writes straight to
-the run's temporary directory; at most a few chunks are in flight at once, so memory stays
-bounded however many replications a run has. Chunks of all scenarios of a batch share one
-queue, so workers stay busy from one scenario to the next.
+workers ran them, in whatever order, on whichever machines. A worker on this machine
+writes its chunk's part files straight into the run's temporary directory and sends back
+only the small rest (:class:`~sim.store.writer.ChunkOutput`); a remote worker sends its parts
+as Parquet bytes, which this process writes. At most a few chunks are in flight at once, so
+memory stays bounded however many replications a run has. The chunks are planned by
+:func:`sim.batch.chunks.plan_batch`: those of all scenarios of a batch share one queue, so
+workers stay busy from one scenario to the next.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from sim.analysis.summary import SummaryRow
 from sim.batch.backends import Backend, Handle
-from sim.batch.chunks import cells_per_replication, plan_chunks
+from sim.batch.chunks import Task, plan_batch
 from sim.model.power import VotingPower
 from sim.scenario.format import Scenario
 from sim.store.outputs import Outputs
@@ -61,18 +63,12 @@ class _Batch:
     ) -> None:
         self.scenarios, self.out_dir, self.backend, self.check = scenarios, out_dir, backend, check
         self.outputs = outputs
-        tasks = [
-            (k, chunk, i)
-            for k, sc in enumerate(scenarios)
-            for i, chunk in enumerate(
-                plan_chunks(sc.replications, cells_per_replication(sc), backend.workers, chunk_size)
-            )
-        ]
-        self.chunks_of = Counter(k for k, _, _ in tasks)
+        tasks = plan_batch(scenarios, backend.workers, chunk_size)
+        self.chunks_of = Counter(t.scenario for t in tasks)
         self.queue = iter(tasks)
         self.open: dict[int, _Open] = {}
         self.outcomes = {k: Outcome(sc) for k, sc in enumerate(scenarios)}
-        self.pending: dict[Handle, tuple[int, range, int]] = {}
+        self.pending: dict[Handle, Task] = {}
         self.failed: list[int] = []
 
     def fail(self, k: int, message: str) -> None:
@@ -83,8 +79,8 @@ class _Batch:
         self.failed.append(k)
         if k in self.open:
             self.open.pop(k).writer.abort()
-        for h, (j, _, _) in list(self.pending.items()):
-            if j == k:
+        for h, task in list(self.pending.items()):
+            if task.scenario == k:
                 h.cancel()
                 del self.pending[h]
 
@@ -94,7 +90,7 @@ class _Batch:
             task = next(self.queue, None)
             if task is None:
                 return
-            k = task[0]
+            k = task.scenario
             if self.outcomes[k].error is not None:
                 continue
             if k not in self.open:
@@ -106,13 +102,13 @@ class _Batch:
                 self.open[k] = _Open(writer, self.chunks_of[k])
             directory = self.open[k].writer.directory if self.backend.shared_disk else None
             handle = self.backend.submit(
-                self.scenarios[k], task[1], task[2], self.check, directory, self.outputs
+                self.scenarios[k], task.chunk, task.index, self.check, directory, self.outputs
             )
             self.pending[handle] = task
 
     def lose_everything_in_flight(self, why: str) -> None:
         """Fail every scenario with a chunk in flight (a broken pool loses them all)."""
-        for k in sorted({k for k, _, _ in self.pending.values()}):
+        for k in sorted({t.scenario for t in self.pending.values()}):
             self.fail(k, why)
         self.pending.clear()
 
@@ -203,7 +199,8 @@ def run_batch(
             for h in done:
                 if h not in batch.pending:
                     continue  # cancelled when its scenario failed
-                k, chunk, _ = batch.pending.pop(h)
+                task = batch.pending.pop(h)
+                k = task.scenario
                 try:
                     out: ChunkOutput = h.result()
                 except BrokenProcessPool:
@@ -220,7 +217,7 @@ def run_batch(
                     continue
                 published = batch.write(k, out)
                 if on_chunk is not None:
-                    on_chunk(len(chunk))
+                    on_chunk(len(task.chunk))
                 if published:
                     yield batch.outcomes[k]
             yield from failures()

@@ -130,13 +130,14 @@ def _too_big(
 ) -> str | None:
     """Why a run would not fit in memory (its chunks in flight on this machine) or on disk
     (after ``disk_taken`` bytes for the runs before it in the batch), or None."""
-    from sim.batch.chunks import MEMORY_PER_CELL, cells_per_replication, disk_bytes, plan_chunks
+    from sim.batch.chunks import plan_chunks
+    from sim.batch.sizing import cells_per_replication, disk_bytes, memory_bytes
 
     per_rep = cells_per_replication(sc)
     chunks = plan_chunks(sc.replications, per_rep, workers, chunk_size)
     chunk = max(len(c) for c in chunks)
     in_flight = min(workers, len(chunks))
-    need_mem = in_flight * chunk * per_rep * MEMORY_PER_CELL
+    need_mem = memory_bytes(chunk, per_rep, in_flight)
     need_disk = disk_bytes(sc, outputs)
     free_mem = _available_memory()
     probe = out if out.exists() else out.resolve().parent
@@ -144,7 +145,7 @@ def _too_big(
         probe = probe.parent
     free_disk = shutil.disk_usage(probe).free - disk_taken
     if free_mem is not None and need_mem > 0.8 * free_mem:
-        fits = max(1, int(0.8 * free_mem / (in_flight * per_rep * MEMORY_PER_CELL)))
+        fits = max(1, int(0.8 * free_mem / memory_bytes(1, per_rep, in_flight)))
         return (
             f"needs about {need_mem / 1e9:.1f} GB of memory for {in_flight} chunk(s) of {chunk:,} "
             f"replications, {free_mem / 1e9:.1f} GB available; use --chunk-size {fits:,} or "

@@ -227,8 +227,16 @@ def test_chunks_in_flight_are_bounded(baseline: Scenario, tmp_path: Path) -> Non
     assert len(list((outcomes[0].path / "decisions.parquet").iterdir())) == 14
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _pool_workers() -> list[int]:
-    """The pool's worker processes: children of this process's forkserver child."""
+    """The pool's worker processes: children of this process forked from it (the same
+    command line), or children of this process's forkserver child."""
     me = os.getpid()
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -239,14 +247,9 @@ def _pool_workers() -> list[int]:
                 continue
             parents[int(entry.name)] = int(fields[1])
     children = {p for p, pp in parents.items() if pp == me}
-
-    def forkserver(pid: int) -> bool:
-        try:
-            return b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            return False
-
-    return [p for p, pp in parents.items() if pp in children and forkserver(p)]
+    forked = [p for p in children if _cmdline(p) == _cmdline(me)]
+    servers = {p for p in children if b"forkserver" in _cmdline(p)}
+    return forked + [p for p, pp in parents.items() if pp in servers]
 
 
 def _kill_a_worker_soon(stop: threading.Event) -> threading.Thread:
@@ -297,6 +300,25 @@ def test_a_killed_worker_fails_only_its_scenario_and_resume_reruns_it(
         "report.html",
     ]
     assert 'data-variant="baseline"' in (tmp_path / "report.html").read_text()
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_pool_workers_give_identical_outputs_however_they_start(
+    baseline: Scenario, tmp_path: Path, method: str
+) -> None:
+    """Forked workers (which inherit this process's modules) and forkserver workers write
+    the same files as this process, to the penny; leaving the ``with`` block stops them."""
+    sc = baseline.model_copy(update={"replications": 12, "horizon_years": 2})
+    with InProcess() as here:
+        list(run_batch([sc], tmp_path / "here", here, chunk_size=5))
+    with ProcessPool(2, method) as pool:
+        assert pool.method == method
+        outcomes = list(run_batch([sc], tmp_path / "pool", pool, chunk_size=5))
+        workers = list(pool._pool._processes.values())
+        assert len(workers) == 2 and all(p.is_alive() for p in workers)
+    assert [o.error for o in outcomes] == [None]
+    assert not any(p.is_alive() for p in workers)
+    _same(tmp_path / "here" / sc.name, tmp_path / "pool" / sc.name, OUTPUT_FILES)
 
 
 def test_an_interrupt_in_a_pool_run_keeps_finished_scenarios_only(

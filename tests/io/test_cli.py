@@ -302,7 +302,7 @@ def test_a_run_too_big_for_memory_is_refused(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr("sim.batch.chunks.MEMORY_PER_CELL", 10**12)
+    monkeypatch.setattr("sim.batch.sizing.MEMORY_PER_CELL", 10**12)
     assert main(["run", str(baseline_path), "-n", "2", "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "refused: needs about" in err and "replications" in err
