@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_batch.py
 	$(PY) benchmarks/bench_memory.py
+	$(PY) benchmarks/bench_app.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache .hypothesis

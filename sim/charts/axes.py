@@ -27,6 +27,8 @@ ROOM = "room"
 MONTH = "month"
 #: Narrowest room, in pixels, for a ``2025/26`` label per financial year; less gets ``25/26``.
 YEAR_LABEL_ROOM = 56
+#: Most financial years labelled on a month axis (a longer horizon labels every few years).
+MAX_YEAR_TICKS = 10
 
 
 def axis_format(percent: bool) -> str:
@@ -98,17 +100,30 @@ def month_x(years: bool = False, months: Sequence[str] = (), width: float = 0.0)
         years: label financial years (a tick and grid line at each April, the label just
             after it) instead of months (``2025-04``).
         months: the chart's months, for the April ticks (needed with ``years``).
-        width: the plot's width in pixels, to choose long or short year labels.
+        width: the plot's width in pixels, to choose long or short year labels; 0 for a
+            chart as wide as its container (the app's), which chooses as it is drawn, from
+            its width then.
     """
     scale = alt.Scale(type="utc")
     if not years:
         axis = alt.Axis(format="%Y-%m", labelAngle=0)
         return alt.X(f"{MONTH}:T", title=None, axis=axis, scale=scale)
     ticks = april_starts(months)
-    short = bool(ticks) and width / len(ticks) < YEAR_LABEL_ROOM
+    # A long horizon labels every few years: a label per year would not fit.
+    every = max(1, math.ceil(len(ticks) / MAX_YEAR_TICKS))
+    ticks = ticks[::every]
+    if width:
+        short = bool(ticks) and width / len(ticks) < YEAR_LABEL_ROOM
+        label = financial_year_label(short)
+    else:
+        room = f"width / {max(len(ticks), 1)} < {YEAR_LABEL_ROOM}"
+        label = f"{room} ? {financial_year_label(True)} : {financial_year_label(False)}"
+    # Vega-Lite date-times, not milliseconds: the app's Vega drops numeric values of a time
+    # axis (no ticks, labels or grid at all), where vl-convert draws both alike.
+    when = [dt.datetime.fromtimestamp(t / 1000, dt.UTC) for t in ticks]
     axis = alt.Axis(
-        values=ticks,
-        labelExpr=financial_year_label(short),
+        values=[alt.DateTime(year=w.year, month=w.month, date=1, utc=True) for w in when],
+        labelExpr=label,
         labelAlign="left",
         labelPadding=4,
         labelAngle=0,

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import functools
 import json
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
 
 from sim.analysis.monthly import Band
+from sim.charts.alt_text import describe_fan
 from sim.charts.axes import (
     ROOM,
     axis_format,
@@ -35,7 +37,7 @@ from sim.charts.axes import (
     tooltip_format,
     value_label,
 )
-from sim.charts.palette import INK, OPACITY_50, OPACITY_90, PALETTE
+from sim.charts.palette import DASHES, INK, OPACITY_50, OPACITY_90, OVERLAP_FILL, PALETTE, colour
 from sim.charts.theme import padded, spec_of
 
 #: Name of the data set the fan charts' specifications refer to.
@@ -44,6 +46,9 @@ BANDS = "bands"
 COLOUR = "colour"
 #: The value fields of a band row.
 FIELDS = ("mean", "p05", "p25", "p50", "p75", "p95")
+#: Longest series name, in characters, kept on one line of a legend (about 300 pixels:
+#: the plot of a chart in the app's main area at 800 pixels wide is about 400).
+WRAP = 44
 
 
 def band_rows(series: str, b: Band, labels: Sequence[str], scale: float) -> list[dict[str, Any]]:
@@ -73,8 +78,32 @@ def band_rows(series: str, b: Band, labels: Sequence[str], scale: float) -> list
     ]
 
 
+def legend_label_expr(names: Sequence[str], width: int = WRAP) -> str:
+    """A Vega expression that breaks each series name longer than ``width`` characters
+    into lines at spaces (a legend label may be a list of lines), so that a long name such
+    as "B: 3 GP seats of 14, a 13% primary-care minimum" shows whole on a narrow chart."""
+    wrapped = {n: textwrap.wrap(n, width) for n in names if len(n) > width}
+    if not wrapped:
+        return "datum.label"
+    return f"{json.dumps(wrapped)}[datum.label] || datum.label"
+
+
+def _series_legend(order: tuple[str, ...]) -> alt.Legend:
+    """One legend entry per series, each on its own row above the chart, names whole."""
+    return alt.Legend(
+        orient="top",
+        direction="vertical",
+        labelLimit=0,
+        labelExpr=legend_label_expr(order),
+        symbolType="stroke",
+        symbolStrokeWidth=2.5,
+        symbolSize=300,
+        symbolOpacity=1,
+    )
+
+
 @functools.lru_cache(maxsize=256)
-def _layout(
+def layout(
     y_title: str | None,
     percent: bool,
     facet: bool,
@@ -88,39 +117,72 @@ def _layout(
     height: int | None = None,
     end_label: bool = False,
     room: bool = False,
+    overlap: bool = False,
 ) -> str:
     """A fan chart's layout as Vega-Lite JSON, with data from :data:`BANDS` (cached: Altair
-    takes longer to build a chart than the rest of a report takes to fill one in)."""
+    takes longer to build a chart than the rest of a report takes to fill one in).
+
+    ``overlap``: several series whose bands overlap (A and B): only the first series' 90%
+    band is filled (faintly); every band's edges are thin lines in its series' colour,
+    dashed for every series after the first, as is its mean; no 50% band. Two filled hues
+    over one another blend to brown; an outline over a fill stays readable, and the dashes
+    tell the series apart without colour.
+    """
     fmt = tooltip_format(percent)
     plot_width = width or (210 if facet else 0)
     x = month_x(years is not None, years or (), plot_width)
+    dashed: Any = None
     if fixed_colour:
         # The colour is a field of the rows, so one layout serves every colour.
         color: Any = alt.Color(f"{COLOUR}:N", scale=None, legend=None)
+    elif overlap:
+        legend = _series_legend(order)
+        color = alt.Color(
+            "series:N",
+            title=None,
+            sort=list(order),
+            scale=alt.Scale(domain=list(order), range=[colour(i) for i in range(len(order))]),
+            legend=legend,
+        )
+        dashed = alt.StrokeDash(
+            "series:N",
+            title=None,
+            sort=list(order),
+            scale=alt.Scale(
+                domain=list(order), range=[list(DASHES[i % len(DASHES)]) for i in range(len(order))]
+            ),
+            legend=legend,
+        )
     else:
         color = alt.Color(
             "series:N",
             title=None,
             sort=list(order),
+            # One series needs no key: the chart's title says what it is.
             legend=None
-            if facet
+            if facet or len(order) < 2
             else alt.Legend(
                 orient="top", columnPadding=16 + max((overhang(o) for o in order), default=0)
             ),
             scale=alt.Scale(range=list(PALETTE)),
         )
     base = alt.Chart({"name": BANDS}).encode(x=x)
-    outer = base.mark_area(opacity=OPACITY_90).encode(
-        y=alt.Y(
-            "p05:Q",
-            title=y_title,
-            axis=alt.Axis(format=axis_format(percent)),
-            scale=alt.Scale(zero=zero),
-        ),
-        y2="p95:Q",
-        color=color,
+    y_axis = alt.Y(
+        "p05:Q",
+        title=y_title,
+        axis=alt.Axis(format=axis_format(percent)),
+        scale=alt.Scale(zero=zero),
     )
-    inner = base.mark_area(opacity=OPACITY_50).encode(y="p25:Q", y2="p75:Q", color=color)
+    if overlap:
+        filled = alt.FillOpacity(
+            "series:N",
+            sort=list(order),
+            scale=alt.Scale(domain=list(order), range=[OVERLAP_FILL] + [0.0] * (len(order) - 1)),
+            legend=None,
+        )
+        outer = base.mark_area().encode(y=y_axis, y2="p95:Q", color=color, fillOpacity=filled)
+    else:
+        outer = base.mark_area(opacity=OPACITY_90).encode(y=y_axis, y2="p95:Q", color=color)
     tips = [
         month_tooltip(),
         alt.Tooltip("series:N", title="series"),
@@ -128,10 +190,19 @@ def _layout(
         alt.Tooltip("p05:Q", format=fmt, title="5th percentile"),
         alt.Tooltip("p95:Q", format=fmt, title="95th percentile"),
     ]
-    line = base.mark_line(strokeWidth=2.2, strokeJoin="round").encode(
-        y="mean:Q", color=color, tooltip=tips
-    )
-    layers: list[alt.Chart] = [outer, inner, line]
+    line_enc: dict[str, Any] = {"y": "mean:Q", "color": color, "tooltip": tips}
+    layers: list[alt.Chart] = [outer]
+    if overlap:
+        line_enc["strokeDash"] = dashed
+        for edge in ("p05", "p95"):
+            layers.append(
+                base.mark_line(strokeWidth=1, opacity=0.8).encode(
+                    y=f"{edge}:Q", color=color, strokeDash=dashed
+                )
+            )
+    else:
+        layers.append(base.mark_area(opacity=OPACITY_50).encode(y="p25:Q", y2="p75:Q", color=color))
+    layers.append(base.mark_line(strokeWidth=2.2, strokeJoin="round").encode(**line_enc))
     if end_label:
         last = base.transform_filter("isValid(datum.end)")
         layers.append(
@@ -187,7 +258,7 @@ def fan_spec(
     :func:`band_rows`). The layout is built once and cached; each call returns a fresh copy.
     """
     spec: dict[str, Any] = json.loads(
-        _layout(y_title, percent, facet, tuple(order), zero, columns, shared_y)
+        layout(y_title, percent, facet, tuple(order), zero, columns, shared_y)
     )
     return spec
 
@@ -278,7 +349,7 @@ def fan_chart(
                 ends.append(mine[-1]["end"])
     months = tuple(dict.fromkeys(r["month"] for r in clean))
     spec: dict[str, Any] = json.loads(
-        _layout(
+        layout(
             y_title,
             percent,
             facet,
@@ -292,10 +363,15 @@ def fan_chart(
             height,
             end_label,
             True,
+            # Several series' bands on one chart (A and B) overlap: told apart, not blended.
+            not facet and colour is None and len(order) > 1,
         )
     )
     spec["data"] = {"values": clean}
     if title:
         spec["title"] = {"text": title, **({"subtitle": subtitle} if subtitle else {})}
-    spec["description"] = description(title, subtitle, _summary(clean, percent, decimals))
+    # The details, then the same plain sentence the app shows under its charts.
+    spec["description"] = description(
+        title, subtitle, _summary(clean, percent, decimals), describe_fan(clean, None, percent)
+    )
     return padded(spec, right=max((overhang(e, bold=True) for e in ends), default=0))

@@ -15,6 +15,15 @@ TITLE = "Decision log"
 #: Most rows of the decision log shown at once (every meeting of the replication is
 #: explained, so that "Why contains" can search all of them).
 MAX_EXPLAINED = 60
+#: Width of the "why" column, pixels: with the meeting and month beside it, it fits the
+#: table at 800 pixels wide (about 470 pixels of main area); the numbers scroll beside it.
+WHY_WIDTH = 300
+#: Characters of an explanation per line of its cell (at the table's 14-pixel font), the
+#: height of a line, and the most lines a row is given (the cell opens whole on a click,
+#: and "Read one explanation" below shows it in full).
+CHARS_PER_LINE = 44
+LINE_PX = 21
+MAX_LINES = 8
 
 
 def show(showing: Showing) -> None:
@@ -73,6 +82,8 @@ def show(showing: Showing) -> None:
         {
             "meeting": meetings,
             "month": d["period"].to_pylist(),
+            # Early, so that it is on screen at any width, and wrapped in tall rows.
+            "why": [t.replace("\n", " ") for t in texts],
             "kind": ["extraordinary" if x else "scheduled" for x in d["extraordinary"].to_pylist()],
             "place": d["place"].to_pylist(),
             "proposal £m": [
@@ -86,17 +97,18 @@ def show(showing: Showing) -> None:
                 for q, c in zip(d["quorate"].to_pylist(), d["consensus"].to_pylist(), strict=True)
             ],
             "ring-fences that bound": [", ".join(x) for x in d["bound_rules"].to_pylist()],
-            "why": [t.replace("\n", " ") for t in texts],
         }
     )
     if len(res.place_names) == 1:
         table = table.drop_columns(["place"])
+    longest = max((len(t) for t in texts), default=0)
     st.dataframe(
         table.slice(0, MAX_EXPLAINED),
         hide_index=True,
+        row_height=row_height(longest),
         column_config={
             "agreed": st.column_config.NumberColumn(format="percent"),
-            "why": st.column_config.TextColumn(width="large"),
+            "why": st.column_config.TextColumn(width=WHY_WIDTH),
         },
     )
     if d.num_rows > MAX_EXPLAINED:
@@ -109,3 +121,10 @@ def show(showing: Showing) -> None:
     )
     if pick is not None:
         st.code(why[int(pick)], language=None, wrap_lines=True)
+
+
+def row_height(longest: int) -> int:
+    """Pixels of a row tall enough to wrap the longest explanation (Streamlit wraps a
+    cell's text only in rows taller than 64 pixels), up to :data:`MAX_LINES` lines."""
+    lines = min(MAX_LINES, max(4, -(-longest // CHARS_PER_LINE)))
+    return lines * LINE_PX + 8

@@ -24,7 +24,10 @@ def show(showing: Showing) -> None:
     r = showing.run
     d = r.digest
     st.subheader("The system's accumulated deficit (£m)")
-    st.caption("Positive: owed. Line: mean; bands: 50% and 90% of replications.")
+    st.caption(
+        "Positive: owed. Line: the average; bands: where the middle half and 9 in 10 of the "
+        "simulated futures lie."
+    )
     show_fan(band_rows("system deficit", band(d.deficit), d.labels(), PENCE_PER_MILLION), "£m")
     row = r.row("system_deficit")
     over = r.row("acute_overspend")
@@ -45,11 +48,16 @@ def show(showing: Showing) -> None:
         help="The chance that the system ends the horizon with a larger deficit than this.",
     )
     p_deficit, p_fence = breach_chance(r.measures, float(limit))
-    a, b = st.columns(2)
-    a.metric(
-        f"Chance of a deficit above {display.pounds_m(limit, 0)}", display.percent(p_deficit, 0)
+    # A row that wraps: at 800 pixels wide two labels side by side would be cut.
+    chances = st.container(horizontal=True)
+    chances.metric(
+        f"Chance of a deficit above {display.pounds_m(limit, 0)}",
+        display.percent(p_deficit, 0),
+        width="content",
     )
-    b.metric("Chance that a ring-fence had to be relaxed", display.percent(p_fence, 0))
+    chances.metric(
+        "Chance that a ring-fence had to be relaxed", display.percent(p_fence, 0), width="content"
+    )
 
 
 def underlying(r: Run) -> None:

@@ -22,8 +22,8 @@ def show(showing: Showing) -> None:
     st.subheader("Primary-care share of all budgets")
     st.caption(
         "General practice plus pharmacy, dental and optometry, as a share of every sector's "
-        "budget (the year's plan plus in-year transfers to date). Line: mean; bands: 50% and "
-        f"90% of {d.n:,} replications."
+        "budget (the year's plan plus in-year transfers to date). Line: the average; bands: "
+        f"where the middle half and 9 in 10 of the {d.n:,} simulated futures lie."
     )
     show_fan(
         band_rows("primary care", band(d.share("primary")), labels, 1.0),
@@ -38,6 +38,29 @@ def show(showing: Showing) -> None:
         budget_rows += band_rows(name, band(d.budget[:, :, s]), labels, PENCE_PER_MILLION)
         share_rows += band_rows(name, band(shares[:, :, s]), labels, 1.0)
     st.subheader("Budgets by sector (£m a year)")
-    show_fan(budget_rows, "£m a year", facet=True)
+    st.caption(
+        "Each sector's budget: the year's plan plus in-year transfers to date. Each chart has "
+        f"its own scale, from £0m{scale_words(budget_rows)}."
+    )
+    show_fan(budget_rows, "£m a year", facet=True, shared_y=False)
     st.subheader("Shares of the budgets by sector")
-    show_fan(share_rows, "share", percent=True, zero=False, facet=True, shared_y=True)
+    st.caption(
+        "Each sector's budget as a share of all of them. One scale for every sector, from 0%, "
+        "so the heights compare: a small sector's change looks as small as it is."
+    )
+    show_fan(share_rows, "share", percent=True, facet=True, shared_y=True)
+
+
+def scale_words(rows: list[dict[str, Any]]) -> str:
+    """How far apart the sectors' budgets end (why each chart has its own scale), e.g.
+    ``: acute's budget is about 13 times pharmacy's``; empty with fewer than two."""
+    last: dict[str, float] = {}
+    for r in rows:
+        if r["mean"] is not None:
+            last[str(r["series"])] = float(r["mean"])
+    positive = {s: v for s, v in last.items() if v > 0}
+    if len(positive) < 2:
+        return ""
+    big = max(positive, key=positive.__getitem__)
+    small = min(positive, key=positive.__getitem__)
+    return f": {big}'s budget is about {positive[big] / positive[small]:.0f} times {small}'s"

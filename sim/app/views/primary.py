@@ -23,11 +23,11 @@ def show(showing: Showing) -> None:
         "primary-care need its capped budgets could not pay for. Spill-over: the hospital "
         "cost that unmet primary and community need returns as (extra A&E attendances and "
         "admissions), after a lag. The headline's table gives every capped sector's unmet "
-        "need and money moved out."
+        "need and money moved out. One scale for all three, from £0m, so their sizes compare."
     )
     rows = (
         band_rows("moved from primary care", band(d.moved), labels, PENCE_PER_MILLION)
         + band_rows("unmet primary-care need", band(d.unmet), labels, PENCE_PER_MILLION)
         + band_rows("spill-over to hospitals", band(d.spill), labels, PENCE_PER_MILLION)
     )
-    show_fan(rows, "£m, cumulative", facet=True)
+    show_fan(rows, "£m, cumulative", facet=True, shared_y=True)
