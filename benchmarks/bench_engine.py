@@ -1,4 +1,5 @@
-"""Engine benchmark: throughput of batched replications versus one at a time, and memory.
+"""Engine benchmark: throughput of batched replications versus one at a time, memory, and
+``sim run`` at each output level against the engine.
 
 Prints, for the baseline scenario over a 10-year horizon: wall and CPU seconds and
 replication-years per second for 1, 100, 1,000 and 10,000 replications in one batch; the
@@ -6,11 +7,20 @@ time of the same 1,000 replications run one at a time through the engine; the ra
 the two; and peak memory. Each batch size runs in its own process pinned to one core, so
 peak memory is that batch's own.
 
+Then ``python -m sim run`` of the baseline (10,000 replications, 10 years, default chunks,
+one process) at each output level (``lean``, ``full``, ``sample=100``), end to end (start,
+imports, simulating, writing, the summary and the report), in CPU seconds beside wall time
+and as a ratio to the engine alone (the same replications simulated in one warm process,
+nothing written); and the fixed cost of a run (10 replications), which does not grow with
+the replications. Target (issue 13): the lean level within 1.3 times the engine.
+
 The one-at-a-time figure is the engine's own mode with one replication, which pays numpy's
 call overhead on 1 x 1 x 7 arrays: it is not what a model written one replication at a
 time would cost, and its ratio is not a speed-up over such a model.
 
-Usage: ``make bench`` or ``python benchmarks/bench_engine.py [--sizes 1,100] [--single 1000]``.
+Usage: ``make bench`` or ``python benchmarks/bench_engine.py [--sizes 1,100] [--single 1000]
+[--levels-replications 10000] [--levels lean,full,sample=100]`` (``--levels-replications 0``
+skips the output levels).
 Targets (docs/performance.md): 10,000 replications in at most 3 s on one core, peak memory
 under 1.5 GB.
 """
@@ -24,6 +34,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,6 +95,84 @@ def measure_single(count: int) -> dict[str, float]:
     }
 
 
+#: Output levels timed end to end against the engine alone.
+LEVELS = "lean,full,sample=100"
+#: The lean level's target: at most this many times the engine's CPU seconds.
+LEAN_TARGET = 1.3
+
+
+def measure_engine(size: int, repeats: int) -> dict[str, float]:
+    """The engine alone on ``size`` replications in this (warm) process: the least CPU and
+    wall seconds of ``repeats`` runs (the least is what the machine's load cannot inflate;
+    the runs of ``sim run`` it is compared with are single, so the ratios are not flattered)."""
+    from sim import run
+
+    sc = _scenario()
+    run(sc, replications=range(10))  # imports and caches warm, as in a run's first chunk
+    cpus, walls = [], []
+    for _ in range(repeats):
+        cpu, wall = time.process_time(), time.perf_counter()
+        run(sc, replications=range(size))
+        cpus.append(time.process_time() - cpu)
+        walls.append(time.perf_counter() - wall)
+    return {"cpu_s": min(cpus), "wall_s": min(walls)}
+
+
+def sim_run(replications: int, level: str) -> dict[str, float]:
+    """``python -m sim run`` of the baseline in a fresh process (report included): its CPU
+    seconds (``wait4``, the child's own), wall seconds, peak memory and bytes on disk."""
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [sys.executable, "-m", "sim", "run", str(ROOT / "scenarios" / "baseline.toml")]
+        cmd += ["-n", str(replications), "--set", f"horizon_years={HORIZON_YEARS}", "-q"]
+        cmd += ["--outputs", level, "--out", out]
+        began = time.perf_counter()
+        child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - began
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(f"{' '.join(cmd)} failed")
+        size = sum(p.stat().st_size for p in Path(out).rglob("*") if p.is_file())
+    return {
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "wall_s": wall,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "disk_mb": size / 1e6,
+    }
+
+
+def levels(replications: int, names: list[str], repeats: int) -> None:
+    """``sim run`` at each output level against the engine alone, and the fixed cost."""
+    engine = _child(["--engine-child", str(replications), "--repeats", str(repeats)])
+    print(
+        f"\nsim run, baseline, {replications:,} replications x {HORIZON_YEARS} years, one "
+        f"process, end to end; engine alone (best of {repeats}): {engine['cpu_s']:.2f} CPU s "
+        f"({engine['wall_s']:.2f} s wall)"
+    )
+    print(
+        f"{'--outputs':>12} {'CPU s':>7} {'wall s':>7} {'x engine CPU':>13} "
+        f"{'x engine wall':>14} {'peak MB':>8} {'disk MB':>8}"
+    )
+    for level in names:
+        r = sim_run(replications, level)
+        print(
+            f"{level:>12} {r['cpu_s']:>7.2f} {r['wall_s']:>7.2f} "
+            f"{r['cpu_s'] / engine['cpu_s']:>13.2f} {r['wall_s'] / engine['wall_s']:>14.2f} "
+            f"{r['peak_mb']:>8.0f} {r['disk_mb']:>8.1f}",
+            flush=True,
+        )
+        if level == "lean":
+            ratio = r["cpu_s"] / engine["cpu_s"]
+            verdict = "met" if ratio <= LEAN_TARGET else "NOT met"
+            print(
+                f"{'':>12} lean / engine CPU {ratio:.2f} (target at most {LEAN_TARGET}: {verdict})"
+            )
+    fixed = sim_run(10, "lean")
+    print(
+        f"{'fixed cost':>12} {fixed['cpu_s']:>7.2f} {fixed['wall_s']:>7.2f}   (sim run of 10 "
+        "replications: start, imports, report; does not grow with the replications)"
+    )
+
+
 def _child(args: list[str]) -> dict[str, float]:
     env = {
         **os.environ,
@@ -110,7 +199,15 @@ def main() -> None:
         "--repeats", type=int, default=3, help="runs per batch size (best is reported)"
     )
     parser.add_argument("--single", type=int, default=1000, help="replications run one at a time")
+    parser.add_argument(
+        "--levels-replications",
+        type=int,
+        default=10_000,
+        help="replications of the sim run comparison at each output level (0: skip it)",
+    )
+    parser.add_argument("--levels", default=LEVELS, help="output levels to time")
     parser.add_argument("--batch-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--engine-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--single-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.batch_child is not None:
@@ -118,6 +215,9 @@ def main() -> None:
         return
     if args.single_child is not None:
         print(json.dumps(measure_single(args.single_child)))
+        return
+    if args.engine_child is not None:
+        print(json.dumps(measure_engine(args.engine_child, args.repeats)))
         return
 
     sizes = [int(x) for x in args.sizes.split(",") if x]
@@ -149,6 +249,8 @@ def main() -> None:
                 f"{per_single / per_batch:.0f}x the engine's own one-at-a-time mode "
                 "(not a one-replication-at-a-time model: see docs/performance.md)"
             )
+    if args.levels_replications:
+        levels(args.levels_replications, [x for x in args.levels.split(",") if x], args.repeats)
 
 
 if __name__ == "__main__":

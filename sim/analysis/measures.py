@@ -304,7 +304,7 @@ def headline_measures(res: Results) -> list[Measure]:
     out.append(_measure("unmet_primary_need", "cumulative", pence_to_pounds_m(unmet)))
     for c in np.flatnonzero(capped):
         out.append(_measure("unmet_need", res.sector_names[c], pence_to_pounds_m(unmet_by[:, c])))
-    spill = res.spill_in().sum(axis=(1, 2, 3))
+    spill = res.spill_in_by_place().sum(axis=(1, 2))
     out.append(_measure("spill_over_cost", "cumulative", pence_to_pounds_m(spill)))
     over = (np.maximum(0, -res.year_end_balance) * secondary).sum(axis=(1, 2, 3))
     out.append(_measure("acute_overspend", "cumulative", pence_to_pounds_m(over)))

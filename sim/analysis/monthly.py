@@ -108,22 +108,36 @@ class Digest:
 
     @staticmethod
     def from_results(res: Results) -> Digest:
-        """The digest of a run."""
-        series = res.series
-        primary = res.kind_mask("primary")
-        moved = (series["transfers_out"] * primary).sum(axis=(2, 3)).cumsum(axis=1)
-        unmet = (series["unmet"] * primary).sum(axis=(2, 3)).cumsum(axis=1)
-        spill = series["spill_in"].sum(axis=(2, 3)).cumsum(axis=1)
+        """The digest of a run, from the arrays the engine kept (the need and spending
+        flows, the money moved in and out of each budget by month, the spill-over): no
+        per-place series is built and no journal rebuilt."""
+        r = res.n
+        primary = np.flatnonzero(res.kind_mask("primary"))
+        plans = res.plans.sum(axis=2)  # (R, Y, S)
+        t_in, t_out = res.monthly_transfers(by_place=False)  # (R, M, S)
+        moved = t_out[..., primary].sum(axis=2)
+        # The budget is built in place in the first array (a chunk's largest here): the
+        # year's plan plus the in-year transfers so far.
+        budget = t_in
+        budget -= t_out
+        del t_out
+        by_year = budget.reshape(r, -1, 12, budget.shape[-1])
+        np.cumsum(by_year, axis=2, out=by_year)
+        by_year += plans[:, :, None, :]
+        flows = res.flows
+        unmet = flows["need"][..., primary].sum(axis=(2, 3)) - flows["spend"][..., primary].sum(
+            axis=(2, 3)
+        )
         return Digest(
             scenario_name=res.scenario.name,
             start_year=res.scenario.start_year,
             replications=res.replications.copy(),
             sector_names=res.sector_names,
             sector_kinds=res.sector_kinds,
-            budget=series["budget"].sum(axis=2),
-            moved=moved,
-            unmet=unmet,
-            spill=spill,
+            budget=budget,
+            moved=moved.cumsum(axis=1),
+            unmet=unmet.cumsum(axis=1),
+            spill=res.spill_in_by_place().sum(axis=2).cumsum(axis=1),
             deficit=-res.system_series["deficit"],
         )
 
@@ -215,12 +229,56 @@ _SHARE_SCALE = 2.0**40
 _BIN_BIAS = 2**31
 
 
+#: Replications binned at a time: a block's few arrays stay in the processor's cache, and
+#: the sketch's working memory does not grow with the chunk.
+_BLOCK = 256
+
+
 def _bins(values: Floats, tiny: Floats) -> npt.NDArray[np.int64]:
-    """Each value's bin: 0 below ``tiny``, else ``±k`` (k >= 1), ordered like the values."""
+    """Each value's bin: 0 below ``tiny``, else ``±k`` (k >= 1), ordered like the values.
+
+    ``k = ceil(log(max(|v|, tiny) / tiny) / log(gamma)) + 1``, computed in place (the same
+    operations in the same order, so the same bins).
+    """
     mag = np.abs(values)
-    k = np.ceil(np.log(np.maximum(mag, tiny) / tiny) / _LOG_GAMMA).astype(np.int64) + 1
-    out: npt.NDArray[np.int64] = np.where(mag < tiny, 0, np.sign(values).astype(np.int64) * k)
+    x = np.maximum(mag, tiny)
+    x /= tiny
+    np.log(x, out=x)
+    x /= _LOG_GAMMA
+    np.ceil(x, out=x)
+    out: npt.NDArray[np.int64] = x.astype(np.int64)
+    out += 1
+    np.negative(out, out=out, where=values < 0)
+    out[mag < tiny] = 0
     return out
+
+
+def _histogram(series: int, values: npt.ArrayLike, months: int) -> tuple[Any, Any, Any, Any]:
+    """One series' rows of a :class:`Sketch`: key, count, least and greatest value of each
+    bin holding a value, in key order; ``values`` has shape (R, months)."""
+    v = np.asarray(values, dtype=np.float64)
+    tiny = np.full(months, _TINY_SHARE if series == 0 else _TINY_PENCE)
+    bins = np.empty(v.shape, dtype=np.int64)
+    for a in range(0, v.shape[0], _BLOCK):
+        bins[a : a + _BLOCK] = _bins(v[a : a + _BLOCK], tiny)
+    # Bins are ordered like values, so each month's bins lie between those of its
+    # extremes: count them in one dense array rather than sorting every value.
+    first, last = bins.min(axis=0), bins.max(axis=0)
+    offset = np.concatenate([[0], np.cumsum(last - first + 1)])
+    bins -= first
+    bins += offset[:-1]
+    at = bins.reshape(-1)
+    size = int(offset[-1])
+    count = np.bincount(at, minlength=size)
+    low = np.full(size, np.inf)
+    high = np.full(size, -np.inf)
+    np.minimum.at(low, at, v.reshape(-1))
+    np.maximum.at(high, at, v.reshape(-1))
+    kept = np.flatnonzero(count)
+    month = np.searchsorted(offset, kept, side="right") - 1
+    bin_ = kept - offset[month] + first[month]
+    key = ((series * months + month).astype(np.int64) << 32) + bin_ + _BIN_BIAS
+    return key, count[kept].astype(np.int64), low[kept], high[kept]
 
 
 @dataclass(frozen=True)
@@ -256,25 +314,11 @@ class Sketch:
         for k, values in enumerate(named):
             exact = np.rint(values * _SHARE_SCALE).astype(np.int64) if k == 0 else values
             sums.append(tuple(int(x) for x in exact.sum(axis=0, dtype=np.int64)))
-        # (R, groups): one column per series and month.
-        v = np.concatenate([np.asarray(x, dtype=np.float64) for x in named], axis=1)
-        tiny = np.full(v.shape[1], _TINY_PENCE)
-        tiny[: d.months] = _TINY_SHARE
-        bins = _bins(v, tiny)
-        # Bins are ordered like values, so each column's bins lie between those of its
-        # extremes: count them in one dense array rather than sorting every value.
-        first, last = bins.min(axis=0), bins.max(axis=0)
-        offset = np.concatenate([[0], np.cumsum(last - first + 1)])
-        at = (offset[:-1] + (bins - first)).reshape(-1)
-        size = int(offset[-1])
-        count = np.bincount(at, minlength=size)
-        low = np.full(size, np.inf)
-        high = np.full(size, -np.inf)
-        np.minimum.at(low, at, v.reshape(-1))
-        np.maximum.at(high, at, v.reshape(-1))
-        kept = np.flatnonzero(count)
-        group = np.searchsorted(offset, kept, side="right") - 1
-        bin_ = kept - offset[group] + first[group]
+        # One series at a time (each month a column): the working arrays stay the size of
+        # one series, and the rows come out in key order.
+        parts = [_histogram(k, values, d.months) for k, values in enumerate(named)]
+        key = np.concatenate([x[0] for x in parts])
+        count, low, high = (np.concatenate([x[j] for x in parts]) for j in (1, 2, 3))
         meta = {"scenario_name": d.scenario_name, "start_year": str(d.start_year)}
         meta |= {"sector_names": json.dumps(d.sector_names)}
         meta |= {"sector_kinds": json.dumps(d.sector_kinds)}
@@ -283,10 +327,10 @@ class Sketch:
             d.n,
             d.months,
             tuple(sums),
-            (group.astype(np.int64) << 32) + bin_ + _BIN_BIAS,
-            count[kept].astype(np.int64),
-            low[kept],
-            high[kept],
+            key,
+            count,
+            low,
+            high,
         )
 
     def merge(self, other: Sketch) -> Sketch:
@@ -297,27 +341,25 @@ class Sketch:
             tuple(a + b for a, b in zip(x, y, strict=True))
             for x, y in zip(self.sums, other.sums, strict=True)
         )
-        key = np.concatenate([self.key, other.key])
-        # Two sorted runs: a stable sort merges them in linear time.
-        order = np.argsort(key, kind="stable")
-        key = key[order]
-        new = np.ones(key.size, dtype=bool)
-        new[1:] = key[1:] != key[:-1]
-        at = np.flatnonzero(new)
-
-        def joined(name: str) -> Any:
-            return np.concatenate([getattr(self, name), getattr(other, name)])[order]
-
-        return Sketch(
-            self.meta,
-            self.n + other.n,
-            self.months,
-            sums,
-            key[at],
-            np.add.reduceat(joined("count"), at),
-            np.minimum.reduceat(joined("low"), at),
-            np.maximum.reduceat(joined("high"), at),
+        # The smaller sketch's bins are found in (or inserted into) the larger's, both
+        # sorted by key: no sort of the two together, and no copy of both at once.
+        big, small = (self, other) if self.key.size >= other.key.size else (other, self)
+        pos = np.searchsorted(big.key, small.key)
+        hit = pos < big.key.size
+        hit[hit] = big.key[pos[hit]] == small.key[hit]
+        miss = np.flatnonzero(~hit)
+        at = pos[miss]
+        key, count, low, high = (
+            np.insert(getattr(big, name), at, getattr(small, name)[miss])
+            for name in ("key", "count", "low", "high")
         )
+        # A bin of both: its place in the larger moved by the bins inserted before it.
+        both = np.flatnonzero(hit)
+        where = pos[both] + np.searchsorted(at, pos[both], side="right")
+        count[where] += small.count[both]
+        low[where] = np.minimum(low[where], small.low[both])
+        high[where] = np.maximum(high[where], small.high[both])
+        return Sketch(self.meta, self.n + other.n, self.months, sums, key, count, low, high)
 
     def bands(self) -> list[Band]:
         """Each series' band: the exact mean and the quantiles of :data:`BAND_QUANTILES`

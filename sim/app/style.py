@@ -5,7 +5,8 @@
 * Secondary text (captions) is drawn in a dark grey at full opacity: Streamlit fades it
   to 60%, which measures about 3:1 against white.
 * The skip link to the results is visible, and clearly marked when the keyboard is on it.
-* Long words in tables wrap rather than widen the page.
+* Long words in tables wrap rather than widen the page, and a tile's label wraps rather than
+  ending in "…" on a narrow screen.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ CSS = f"""
 }}
 [data-testid="stWidgetLabel"] p, [data-testid="stMetricLabel"] p {{ color: #262730; }}
 [data-testid="stMetricDelta"] {{ opacity: 1; }}
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}}
 a.skip-link {{ font-weight: 600; color: #0b57d0; }}
 a.skip-link:focus {{ outline: 3px solid #0b57d0; outline-offset: 2px; }}
 [data-testid="stTable"] td, [data-testid="stTable"] th {{ overflow-wrap: anywhere; }}

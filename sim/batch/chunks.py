@@ -25,7 +25,7 @@ from sim.engine.runner import run
 from sim.engine.schedule import Progress
 from sim.scenario.format import Scenario
 from sim.store.outputs import Outputs
-from sim.store.writer import ChunkOutput, encode_chunk
+from sim.store.writer import ChunkOutput, encode_chunk, give_back_memory
 
 __all__ = [
     "CHUNK_CELLS",
@@ -104,4 +104,7 @@ def simulate_chunk(
     sent back; the tables of the output level ``outputs`` (default lean)."""
     began = time.perf_counter()
     res = run(scenario, range(start, stop), check=check, progress=progress)
-    return encode_chunk(res, index, time.perf_counter() - began, directory, outputs)
+    out = encode_chunk(res, index, time.perf_counter() - began, directory, outputs)
+    del res
+    give_back_memory()  # in a pool's worker too, so its memory stays flat over chunks
+    return out

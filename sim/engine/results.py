@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.model.ledger import BUDGET_BASE, Entry
+from sim.engine.moves import ChunkMoves, by_month
+from sim.model.ledger import Entry
 from sim.model.power import VotingPower
 from sim.model.spill_over import spill_in, spill_weights
 from sim.model.system import compile_system
@@ -240,6 +241,9 @@ class Results:
     journals: list[tuple[list[Entry], npt.NDArray[np.int64]]] = field(
         default_factory=list, repr=False
     )
+    #: The same transfers event by event as the engine booked them, for each simulated
+    #: chunk (see :meth:`monthly_transfers`).
+    moves: list[ChunkMoves] = field(default_factory=list, repr=False)
     policy_log: list[tuple[int, str, str]] = field(default_factory=list)
     #: The board's compromise division of growth money (month of the plan, shares by sector).
     plan_compromise: list[tuple[int, Floats]] = field(default_factory=list)
@@ -275,6 +279,13 @@ class Results:
         """Spill-over arriving in each sector, pence, shape (R, M, P, S)."""
         return spill_in(self.spill_total, spill_weights(compile_system(self.scenario)))
 
+    def spill_in_by_place(self) -> Pence:
+        """Spill-over arriving in each place, summed over its sectors, pence, (R, M, P): the
+        same pence as :meth:`spill_in` summed, computed on the receiving sectors only."""
+        weights = spill_weights(compile_system(self.scenario))
+        out: Pence = spill_in(self.spill_total, weights[weights > 0]).sum(axis=-1)
+        return out
+
     @property
     def calendar(self) -> Calendar:
         """The run's financial calendar."""
@@ -302,7 +313,7 @@ class Results:
             need, spend = self.flows["need"], self.flows["spend"]
             r, m, p, s = need.shape
             allocation = np.repeat(self.plans, 12, axis=1)
-            t_in, t_out = self._budget_transfers((r, m, p, s))
+            t_in, t_out = self.monthly_transfers()
             net = np.cumsum((t_in - t_out).reshape(r, -1, 12, p, s), axis=2)
             net = net.reshape(r, m, p, s)
             self._series = {
@@ -317,23 +328,13 @@ class Results:
             }
         return self._series
 
-    def _budget_transfers(self, shape: tuple[int, int, int, int]) -> tuple[Pence, Pence]:
-        """In-year money into and out of each budget by month: transfers between budgets and
-        recovery-plan pauses (which go to the reserve)."""
-        t = self.transfers()
-        r, m, p, s = shape
-        first, last = BUDGET_BASE, BUDGET_BASE + p * s
-        from_budget = (t.source >= first) & (t.source < last)
-        between = from_budget & (t.target >= first) & (t.target < last)
-        codes = {name: k for k, name in enumerate(t.reasons)}
-        paused = np.isin(t.reason, [codes[x] for x in PAUSE_REASONS if x in codes])
-        rep = np.searchsorted(self.replications, t.replication)
-        out = []
-        for rows, column in ((between, t.target), (between | paused, t.source)):
-            flow = np.zeros((r, m, p * s), dtype=np.int64)
-            np.add.at(flow, (rep[rows], t.month[rows], column[rows] - first), t.amount[rows])
-            out.append(flow.reshape(shape))
-        return out[0], out[1]
+    def monthly_transfers(self, by_place: bool = True) -> tuple[Pence, Pence]:
+        """In-year money into and out of each budget by month (board transfers between
+        budgets, recovery-plan pauses out to the reserve), pence, (R, M, P, S); or with
+        ``by_place`` false summed over places, (R, M, S). Built from the engine's record of
+        each event (not kept: the time series keeps its own)."""
+        r, m, p, s = self.flows["need"].shape
+        return by_month(self.moves, self.replications, (r, m, p, s), by_place)
 
     def year_end_budgets(self) -> Pence:
         """Each year's final budgets (plan plus in-year transfers), pence, (R, Y, P, S)."""
@@ -383,6 +384,7 @@ class Results:
             compositions=first.compositions,
             plan_compromise=first.plan_compromise,
             journals=[seg for p in parts for seg in p.journals],
+            moves=[seg for p in parts for seg in p.moves],
             finance={k: cat([p.finance[k] for p in parts]) for k in first.finance},
             plan_agreed=cat([p.plan_agreed for p in parts]),
             plan_consensus=cat([p.plan_consensus for p in parts]),

@@ -11,18 +11,20 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine.in_year import BoardVote, RecoveryPlan
-from sim.engine.results import MeetingTable, Results
+from sim.engine.board_vote import BoardVote
+from sim.engine.debts import Debts
+from sim.engine.in_year import RecoveryPlan
+from sim.engine.outcomes import Outcomes
+from sim.engine.results import Results
 from sim.engine.schedule import Change, Progress, dated_changes, run_calendar
 from sim.model import ledger as accounts
 from sim.model.board import attendance, compile_board
-from sim.model.deficit import rules_for_year, settle
 from sim.model.delegation import place_governance
 from sim.model.ledger import Ledger
 from sim.model.need import simulate_environment
 from sim.model.plan import compromise, ideal_shares, plan_decision
 from sim.model.planning import Lines, first_lines, moved_plan, planning_round, whole_shares
-from sim.model.power import VotingPower, board_power
+from sim.model.power import board_power
 from sim.model.recovery import pause_order
 from sim.model.ring_fence import PlanHistory, annual_plan, compile_rules
 from sim.model.spill_over import (
@@ -37,9 +39,6 @@ from sim.model.system import compile_system
 from sim.scenario.format import Scenario
 from sim.units.calendar import Calendar
 from sim.units.money import Pence, columns, split, sum_pence
-
-#: Years after the horizon for which repayment schedules are kept (the longest repayment).
-REPAYMENT_TAIL = 10
 
 
 class Engine:
@@ -72,8 +71,7 @@ class Engine:
         self.growth = environment.growth
         self.slippage_rate = environment.finance.slippage_rate
         self._spend = np.empty_like(self._need)
-        self._spill_total = np.zeros((m, r, p), dtype=np.float64)
-        self.extraordinary = np.zeros(r, dtype=np.int64)
+        self.outcomes = Outcomes.allocate(self.shape, y, len(self.rules))
         self.attendance = (
             attendance(scenario.seed, self.replications, m, scenario.board.absence_probability)
             if scenario.board.absence_probability > 0
@@ -92,6 +90,13 @@ class Engine:
         #: Slippage so far this year: unspent money held in each budget until the year end.
         self.slipped = zeros.copy()
         self.lines = Lines(zeros.copy(), zeros.copy())
+        self.floor = zeros.copy()
+        #: Each replication's slippage a month (None when there is none), and its secondary
+        #: sectors' plan, pence, (R,): fixed for the year.
+        self.slip_total: Pence | None = None
+        self.sec_plan = np.zeros(r, dtype=np.int64)
+        #: Work space for the month's allowance, (R, P, S).
+        self._allowance = zeros.copy()
         self.totals = np.zeros((r, p), dtype=np.int64)
         self.director_paused = np.zeros(r, dtype=np.int64)
         self.allocation = np.zeros(r, dtype=np.int64)
@@ -101,6 +106,8 @@ class Engine:
         self.spill_history = np.zeros((r, self.spill_lags.size, p), dtype=np.float64)
         self.spill_reference = reference_unmet(scenario, sys_)
         self.spill_weights = spill_weights(sys_)
+        # Spill-over arrives in the receiving sectors only.
+        self.spill_to = [int(j) for j in np.flatnonzero(self.spill_weights > 0)]
         self.active = [rule.active(0) for rule in self.rules]
         self.seated = self.board.seated(0).copy()
         self.pausable = sys_.capped & (sys_.discretionary > 0)
@@ -113,41 +120,12 @@ class Engine:
         #: the allowance never binds (need stays below 2**53 pence).
         self.uncapped = np.where(sys_.capped, 0, np.iinfo(np.int64).max).astype(np.int64)
         self.pause_rank = np.zeros(s, dtype=np.int64)
-        n = len(self.rules)
-        self.plans = np.zeros((r, y, p, s), dtype=np.int64)
-        self.year_in = np.zeros((y, r, p, s), dtype=np.int64)
-        self.year_out = np.zeros((y, r, p, s), dtype=np.int64)
-        # Month-major (M, R), like the other monthly series: a month's record is one
-        # contiguous write rather than a column scattered over every replication's row.
-        self.system_series = {
-            k: np.zeros((m, r), dtype=np.int64) for k in ("reserve", "deficit", "allocated")
-        }
-        self.year_end_balance = np.zeros((r, y, p, s), dtype=np.int64)
-        #: Per replication and year: the year's deficit (before support), support received,
-        #: repayments and penalties paid, money paused, slippage returned; pence.
-        self.year_paused = np.zeros((r, y), dtype=np.int64)
-        self.finance = {
-            k: np.zeros((r, y), dtype=np.int64)
-            for k in ("in_year_deficit", "support", "repaid", "penalty", "slippage")
-        }
-        self.plan_agreed = np.ones((r, y), dtype=np.float64)
-        self.year_lines = {
-            k: np.zeros((r, y, p, s), dtype=np.int64) for k in ("committed", "slippage")
-        }
-        self.plan_consensus = np.zeros((r, y), dtype=bool)
-        self.repay_due = np.zeros((r, y + REPAYMENT_TAIL), dtype=np.int64)
-        self.penalty_due = np.zeros((r, y + REPAYMENT_TAIL), dtype=np.int64)
-        self.bindings = np.zeros((r, n), dtype=np.int64)
-        self.shortfalls = np.zeros((r, n), dtype=np.int64)
-        self.meetings: list[MeetingTable] = []
-        self.plan_shares: list[tuple[int, npt.NDArray[np.float64]]] = []
+        self.debts = Debts(r, y)
         # Voting power of each composition the board has over the horizon (exact, cached).
-        self.compositions: list[tuple[int, VotingPower]] = []
         self._note_composition(0)
         self.committees, self.council, self.pooled = place_governance(
             scenario, sys_, self.board.places, self.board.constituencies
         )
-        self.policy_log: list[tuple[int, str, str]] = []
         self.in_year: RecoveryPlan | BoardVote = (
             BoardVote(self) if scenario.recovery.model == "board_vote" else RecoveryPlan(self)
         )
@@ -172,19 +150,28 @@ class Engine:
         month, what, k, on = change
         if what == "rule":
             self.active[k] = on
-            self.policy_log.append((month, self.rules[k].name, "starts" if on else "expires"))
+            self.outcomes.policy_log.append(
+                (month, self.rules[k].name, "starts" if on else "expires")
+            )
         else:
             self.seated[k] = on
-            self.policy_log.append((month, self.board.names[k], "joins" if on else "leaves"))
+            self.outcomes.policy_log.append(
+                (month, self.board.names[k], "joins" if on else "leaves")
+            )
             self._note_composition(month)
 
     def _note_composition(self, month: int) -> None:
         """Record the voting power of the board now seated (one entry per month of change)."""
         power = board_power(self.board.subset(np.flatnonzero(self.seated)))
-        if self.compositions and self.compositions[-1][0] == month:
-            self.compositions[-1] = (month, power)
+        if self.outcomes.compositions and self.outcomes.compositions[-1][0] == month:
+            self.outcomes.compositions[-1] = (month, power)
         else:
-            self.compositions.append((month, power))
+            self.outcomes.compositions.append((month, power))
+
+    @property
+    def repay_due(self) -> Pence:
+        """Instalments of past deficits due at each year's start, (R, Y + tail)."""
+        return self.debts.repay_due
 
     # -- state the in-year models read --------------------------------------------------------
     def need_now(self, m: int) -> Pence:
@@ -214,7 +201,7 @@ class Engine:
         else:
             self.allocation = np.rint(self.allocation * self.growth[:, y]).astype(np.int64)
         led.receive(self.allocation, month, "allocation from NHS England")
-        left = self._repay(y, month)
+        left = self.debts.repay(led, self.allocation, y, self.outcomes.finance)
         target = np.floor(sc.allocation.contingency_share * self.allocation).astype(np.int64)
         topup = np.clip(target - led.balances[:, accounts.RESERVE], 0, left)
         led.transfer(
@@ -230,6 +217,8 @@ class Engine:
         plan = annual_plan(self.rules, self.active, proposal, totals, self.history, floor, gross)
         if floor is None:
             self.lines = first_lines(plan.budgets, sys_)
+        # The lines stay as planned all year: their sum is kept, not summed at every use.
+        self.floor = self.lines.floor
         led.transfer(
             accounts.SOURCE,
             self.budget_acc.ravel(),
@@ -238,17 +227,20 @@ class Engine:
             True,
             "annual plan",
         )
-        self.bindings += plan.bound
-        self.shortfalls += plan.shortfall
+        self.outcomes.bindings += plan.bound
+        self.outcomes.shortfalls += plan.shortfall
         self.plan = plan.budgets
-        self.plans[:, y] = plan.budgets
-        self.year_lines["committed"][:, y] = self.lines.committed
-        self.year_lines["slippage"][:, y] = self.lines.slippage
+        self.outcomes.plans[:, y] = plan.budgets
+        self.outcomes.lines["committed"][:, y] = self.lines.committed
+        self.outcomes.lines["slippage"][:, y] = self.lines.slippage
         self.budget = plan.budgets.copy()
         self.totals = totals
         self.slip_month = np.floor(self.lines.slippage * self.slippage_rate[:, y] / 12).astype(
             np.int64
         )
+        # What stays the same all year is computed once a year, not every month.
+        self.slip_total = sum_pence(self.slip_month, 2) if self.slip_month.any() else None
+        self.sec_plan = sum_pence(self.plan[:, :, self.secondary_cols], 2)
         for arr in (
             self.recurrent_net,
             self.moved_out,
@@ -263,28 +255,6 @@ class Engine:
         )
         self._checked(month, "year start")
 
-    def _repay(self, y: int, month: int) -> Pence:
-        """Take this year's instalments and penalties of past deficits (:mod:`sim.model.deficit`)
-        from the allocation; return what is left, pence, (R,)."""
-        led = self.ledger
-        repaid = np.minimum(self.repay_due[:, y], self.allocation)
-        penalty = np.minimum(self.penalty_due[:, y], self.allocation - repaid)
-        # What a year's allocation cannot cover is carried to the next year, never dropped.
-        self.repay_due[:, y + 1] += self.repay_due[:, y] - repaid
-        self.penalty_due[:, y + 1] += self.penalty_due[:, y] - penalty
-        if repaid.any():
-            led.transfer(
-                accounts.SOURCE, accounts.DEFICIT, repaid, month, False, "deficit repayment"
-            )
-        if penalty.any():
-            led.transfer(
-                accounts.SOURCE, led.penalty_account, penalty, month, False, "deficit penalty"
-            )
-        self.finance["repaid"][:, y] = repaid
-        self.finance["penalty"][:, y] = penalty
-        out: Pence = self.allocation - repaid - penalty
-        return out
-
     def _propose(
         self, y: int, totals: Pence, shares: npt.NDArray[np.float64]
     ) -> tuple[npt.NDArray[np.float64], Pence | None]:
@@ -298,7 +268,7 @@ class Engine:
         if self.history.prev_plan is None:
             first: npt.NDArray[np.float64] = totals[:, :, None] * sys_.shares[None, None, :]
             return first, None
-        self.plan_shares.append((month, shares))
+        self.outcomes.plan_shares.append((month, shares))
         pl = sc.planning
         national = pl.committed_uplift_by_year.get(
             sys_.calendar.financial_year(y), pl.committed_uplift
@@ -325,8 +295,8 @@ class Engine:
             whole_shares(round_.proposal),
             pl.consensus_tolerance,
         )
-        self.plan_agreed[:, y] = decision.agreed
-        self.plan_consensus[:, y] = decision.consensus
+        self.outcomes.plan_agreed[:, y] = decision.agreed
+        self.outcomes.plan_consensus[:, y] = decision.consensus
         self.lines = round_.lines
         return moved_plan(round_, totals, shares, pl.pace, decision.agreed), round_.lines.floor
 
@@ -340,16 +310,24 @@ class Engine:
         arriving = floor_spill(
             lagged(self.spill_history, m, self.spill_lags), need, self.spill_weights
         )
-        self._spill_total[m] = arriving
-        need += spill_in(arriving, self.spill_weights)
-        if self.slip_month.any():
+        self.outcomes.spill_total[m] = arriving
+        # The other sectors' spill-over is zero (rint of nothing): added to receivers only,
+        # a column at a time (an in-place view, where an index array would gather and
+        # scatter).
+        arrived = spill_in(arriving, self.spill_weights[self.spill_to])
+        for j, col in enumerate(self.spill_to):
+            need[:, :, col] += arrived[:, :, j]
+        if self.slip_total is not None:
             # Slippage lines underspend by chance: the money stays in the budget, unspent,
             # and returns to the reserve with the year-end underspend.
             self.slipped += self.slip_month
-            self.finance["slippage"][:, m // 12] += sum_pence(self.slip_month, 2)
+            self.outcomes.finance["slippage"][:, m // 12] += self.slip_total
         # Demand-led sectors spend their need; capped sectors at most their allowance (one
-        # pass each, with no mask).
-        allowance = np.maximum(led.budget_view() - self.slipped, self.uncapped) // left
+        # pass each, with no mask, into work space).
+        allowance = self._allowance
+        np.subtract(led.budget_view(), self.slipped, out=allowance)
+        np.maximum(allowance, self.uncapped, out=allowance)
+        np.floor_divide(allowance, left, out=allowance)
         spend = self._spend[m]
         np.minimum(need, allowance, out=spend)
         led.transfer(
@@ -365,8 +343,9 @@ class Engine:
         self.spill_history[:, m % lags] = response(
             unmet, need, self.spill_reference, self.scenario.spill_over, sys_
         )
-        # Balances after spending (the transfer above has taken it off).
-        pressured = self.in_year.after_spending(m, need, led.budget_balances())
+        # Balances after spending (the transfer above has taken it off): a view, which the
+        # in-year models read before they change anything.
+        pressured = self.in_year.after_spending(m, need, led.budget_view())
         self._checked(m, "month")
         return pressured
 
@@ -378,9 +357,9 @@ class Engine:
     def record(self, m: int) -> None:
         """Month-end balances of the system accounts (flows are stored as they happen)."""
         bal = self.ledger.balances
-        self.system_series["reserve"][m] = bal[:, accounts.RESERVE]
-        self.system_series["deficit"][m] = bal[:, accounts.DEFICIT]
-        self.system_series["allocated"][m] = self.ledger.allocated
+        self.outcomes.system_series["reserve"][m] = bal[:, accounts.RESERVE]
+        self.outcomes.system_series["deficit"][m] = bal[:, accounts.DEFICIT]
+        self.outcomes.system_series["allocated"][m] = self.ledger.allocated
 
     def year_end(self, y: int) -> None:
         """Close the books (:meth:`sim.model.ledger.Ledger.close_year`) and settle the
@@ -388,50 +367,19 @@ class Engine:
         sc, led = self.scenario, self.ledger
         month = 12 * y + 11
         before = led.balances[:, accounts.DEFICIT].copy()
-        self.year_end_balance[:, y] = led.close_year(month)
+        self.outcomes.year_end_balance[:, y] = led.close_year(month)
         deficit = before - led.balances[:, accounts.DEFICIT]
-        self.finance["in_year_deficit"][:, y] = deficit
-        rules = rules_for_year(sc.deficit, sc.start_year + y)
-        settled = settle(deficit, rules)
-        if settled.support.any():
-            led.receive(settled.support, month, "deficit support", account=accounts.DEFICIT)
-        self.finance["support"][:, y] = settled.support
-        k = settled.instalments.shape[1]
-        self.repay_due[:, y + 1 : y + 1 + k] += settled.instalments
-        self.penalty_due[:, y + 1] += settled.penalty
+        self.outcomes.finance["in_year_deficit"][:, y] = deficit
+        self.debts.settle(led, deficit, sc.deficit, (y, sc.start_year + y), self.outcomes.finance)
         self._checked(month, "year end")
 
     def _results(self) -> Results:
-        sys_ = self.system
-        return Results(
-            scenario=self.scenario,
-            replications=self.replications,
-            place_names=sys_.place_names,
-            sector_names=sys_.sector_names,
-            sector_kinds=sys_.sector_kinds,
-            rule_names=tuple(rule.name for rule in self.rules),
-            account_names=tuple(self.ledger.account_names),
-            flows={
-                "need": self._need.transpose(1, 0, 2, 3),
-                "spend": self._spend.transpose(1, 0, 2, 3),
-            },
-            plans=self.plans,
-            year_transfers_in=self.year_in.transpose(1, 0, 2, 3),
-            year_transfers_out=self.year_out.transpose(1, 0, 2, 3),
-            system_series={k: v.T for k, v in self.system_series.items()},
-            year_end_balance=self.year_end_balance,
-            bindings=self.bindings,
-            shortfalls=self.shortfalls,
-            spill_total=self._spill_total.transpose(1, 0, 2),
-            extraordinary_meetings=self.extraordinary,
-            meeting_parts=self.meetings
-            or [MeetingTable.empty(sys_.places, self.board.size, len(self.rules))],
-            journals=[(self.ledger.journal, self.replications)],
-            policy_log=self.policy_log,
-            compositions=self.compositions,
-            plan_compromise=self.plan_shares,
-            finance={**self.finance, "paused": self.year_paused},
-            plan_agreed=self.plan_agreed,
-            plan_consensus=self.plan_consensus,
-            lines=self.year_lines,
+        return self.outcomes.results(
+            self.scenario,
+            self.system,
+            self.replications,
+            {"need": self._need, "spend": self._spend},
+            self.ledger.journal,
+            (tuple(rule.name for rule in self.rules), tuple(self.ledger.account_names)),
+            self.board.size,
         )

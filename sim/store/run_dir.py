@@ -19,10 +19,15 @@ import pyarrow.parquet as pq
 
 from sim.analysis.measures import Measure
 from sim.analysis.monthly import Digest
-from sim.analysis.summary import RuleCount, SummaryRow, measures_from_table, ring_fence_counts
+from sim.analysis.summary import (
+    RuleCount,
+    SummaryRow,
+    measures_from_table,
+    ring_fence_counts_of_blocks,
+)
 from sim.scenario.format import Scenario
 from sim.scenario.loader import display_path, parse_scenario
-from sim.store.measures_file import read_measures
+from sim.store.measures_file import measure_blocks
 from sim.store.outputs import FULL_TABLES, Outputs
 from sim.store.tables import Bands, PlanRow, PowerRow, read_rows_csv
 from sim.store.writer import scenario_hash
@@ -151,15 +156,12 @@ class RunDir:
             return ()
         names = ("ring_fence_bindings", "ring_fence_shortfalls")
         try:
-            # Only the ring-fence measures, read a few at a time (not every measure).
-            found = [
-                m
-                for batch in read_measures(
-                    self.path / "measures.parquet", lambda m, d: m in names and d in rules
-                )
-                for m in batch
-            ]
-            return ring_fence_counts(found, rules)
+            # Only the ring-fence measures, counted a block of replications at a time (not
+            # every measure, nor every replication at once).
+            keys, blocks = measure_blocks(
+                self.path / "measures.parquet", lambda m, d: m in names and d in rules
+            )
+            return ring_fence_counts_of_blocks([(m, d) for m, d, _ in keys], blocks, rules)
         except KeyError as exc:
             raise RunDirError(str(exc.args[0])) from exc
 

@@ -222,8 +222,8 @@ def decisions_table(res: Results) -> pa.Table:
                 mt.consent.reshape(-1), pa.bool_(), mask=~np.tile(pooled, n).astype(bool)
             ),
             "pooled_held": pa.array(mt.pooled_held.reshape(-1)),
-            "present": _name_lists(mt.present, names).take(pa.array(rep)),
-            "bound_rules": _name_lists(mt.bound, res.rule_names).take(pa.array(rep)),
+            "present": _repeated(_name_lists(mt.present, names), rep, p),
+            "bound_rules": _repeated(_name_lists(mt.bound, res.rule_names), rep, p),
         }
     )
 
@@ -239,12 +239,19 @@ def _name_lists(flags: npt.NDArray[np.bool_], names: Sequence[str]) -> pa.Array:
 
     The names are dictionary-encoded, so repeating rows (one per place) copies only codes.
     """
-    _, cols = np.nonzero(flags)
-    offsets = np.concatenate([[0], np.cumsum(flags.sum(axis=1))]).astype(np.int32)
+    # One pass for the positions, counted per row without a sum over booleans.
+    cols = np.flatnonzero(flags) % max(flags.shape[1], 1)
+    offsets = np.zeros(flags.shape[0] + 1, dtype=np.int32)
+    np.cumsum(np.count_nonzero(flags, axis=1), out=offsets[1:])
     values = pa.DictionaryArray.from_arrays(
         pa.array(cols, pa.int16()), pa.array(list(names) or [""], pa.string())
     )
     return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+
+
+def _repeated(column: pa.Array, rows: npt.NDArray[np.int64], places: int) -> pa.Array:
+    """A meeting's column repeated for each of its places (with one place, as it is)."""
+    return column if places == 1 else column.take(pa.array(rows))
 
 
 def measures_table(res: Results) -> pa.Table:

@@ -230,3 +230,25 @@ def test_measures_are_joined_and_read_a_part_at_a_time(
         ]
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a.values, b.values)
+
+
+def test_sketch_bins_are_the_closed_formula(baseline: Scenario) -> None:
+    # The bins are computed in place and a block of replications at a time: the same
+    # operations in the same order as the formula, so the same bins (and bands) as before.
+    from sim.analysis.monthly import _LOG_GAMMA, _bins
+
+    rng = np.random.default_rng(5)
+    v = np.concatenate(
+        [
+            rng.normal(0, 1e9, 4000),
+            rng.uniform(-1, 1, 1000) * 1e-11,
+            np.zeros(50),
+            [0.5, -0.5, 0.49, 1e15, -1e15],
+        ]
+    ).reshape(-1, 5)
+    tiny = np.array([1e-12, 0.5, 0.5, 0.5, 0.5])
+    mag = np.abs(v)
+    k = np.ceil(np.log(np.maximum(mag, tiny) / tiny) / _LOG_GAMMA).astype(np.int64) + 1
+    want = np.where(mag < tiny, 0, np.sign(v).astype(np.int64) * k)
+    np.testing.assert_array_equal(_bins(v, tiny), want)
+    assert (want > 0).any() and (want < 0).any() and (want == 0).any()

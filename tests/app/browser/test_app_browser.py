@@ -79,6 +79,19 @@ def too_wide(page: Page) -> list[str]:
     return found
 
 
+def cut_text(page: Page) -> list[str]:
+    """Texts cut short with an ellipsis (their box narrower than their text)."""
+    found: list[str] = page.evaluate(
+        """() => [...document.querySelectorAll(
+                '[data-testid="stMain"] *, [data-testid="stSidebarContent"] *')]
+              .filter(e => !e.closest('[data-testid="stDataFrame"]'))
+              .filter(e => getComputedStyle(e).textOverflow === 'ellipsis'
+                           && e.scrollWidth > e.clientWidth + 1 && e.textContent.trim())
+              .slice(0, 10).map(e => e.textContent.trim().slice(0, 60))"""
+    )
+    return found
+
+
 def tabs_on_screen(page: Page) -> list[str]:
     """The view tabs that are not wholly on screen (every one must be reachable)."""
     hidden: list[str] = page.evaluate(
@@ -106,6 +119,7 @@ def check_layout(page: Page, where: str) -> None:
     whole page (the viewport made as tall as the page) at 4.5:1 or more."""
     assert not too_wide(page), (where, too_wide(page))
     assert not tabs_on_screen(page), (where, tabs_on_screen(page))
+    assert not cut_text(page), (where, cut_text(page))
     width, tall = page.viewport_size["width"], page.viewport_size["height"]  # type: ignore[index]
     height = page.evaluate(
         """() => Math.max(window.innerHeight, ...[...document.querySelectorAll(
