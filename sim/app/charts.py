@@ -29,8 +29,13 @@ OWN_SCALES = (
 
 
 def _draw(spec: dict[str, Any], words: str) -> None:
+    """One chart, its words its screen-reader name: as the spec's description (which Vega
+    gives the chart), not also as ``alt``, which Streamlit would log a warning about, with a
+    stack, for every chart drawn."""
+    if words:
+        spec = {**spec, "description": words}
     # theme=None: the shared theme (palette, contrast) rather than Streamlit's own.
-    st.vega_lite_chart(spec=spec, width="stretch", theme=None, alt=words or None)
+    st.vega_lite_chart(spec=spec, width="stretch", theme=None)
 
 
 def show_fan(

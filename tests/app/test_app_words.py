@@ -5,6 +5,7 @@ ring-fences first, and warnings beside the controls for impossible and implausib
 
 from __future__ import annotations
 
+import json
 import re
 
 from streamlit.testing.v1 import AppTest
@@ -126,3 +127,17 @@ def test_collapsing_growth_over_fifty_years_warns_beside_the_growth_slider() -> 
     )
     assert f"Allocation growth: {reason}" in warnings(at)
     assert reason in warnings(at)  # beside the slider
+
+
+def test_the_money_view_shows_one_sector_grid_at_a_time_each_chart_described() -> None:
+    at = start(reps=20, view="Where the money goes")
+    sectors = len(at.session_state["current"].sectors)
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1 + sectors  # the primary-care share, then the budgets' grid
+    for chart in charts:  # each chart's screen-reader name says what it shows
+        assert "9 in 10 simulated futures" in json.loads(chart.proto.spec)["description"]
+    assert "Budgets by sector (£m a year)" in [h.value for h in at.subheader]
+    at.button_group(key="money_grid").set_value("Shares of the budgets").run()
+    assert not at.exception
+    assert "Shares of the budgets by sector" in [h.value for h in at.subheader]
+    assert len(at.get("vega_lite_chart")) == 1 + sectors

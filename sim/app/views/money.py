@@ -13,6 +13,10 @@ from sim.app.run_cache import Showing
 from sim.units.money import PENCE_PER_MILLION
 
 TITLE = "Where the money goes"
+#: The two grids of per-sector charts, one shown at a time.
+BUDGETS = "Budgets (£m)"
+SHARES = "Shares of the budgets"
+GRIDS = (BUDGETS, SHARES)
 
 
 def show(showing: Showing) -> None:
@@ -37,18 +41,29 @@ def show(showing: Showing) -> None:
     for s, name in enumerate(d.sector_names):
         budget_rows += band_rows(name, band(d.budget[:, :, s]), labels, PENCE_PER_MILLION)
         share_rows += band_rows(name, band(shares[:, :, s]), labels, 1.0)
-    st.subheader("Budgets by sector (£m a year)")
-    st.caption(
-        "Each sector's budget: the year's plan plus in-year transfers to date. Each chart has "
-        f"its own scale, from £0m{scale_words(budget_rows)}."
+    # One grid at a time: fifteen charts at once keep the browser busy for a second or more
+    # before the page is usable (each chart is compiled and drawn on its own).
+    grid = st.segmented_control(
+        "By sector",
+        list(GRIDS),
+        default=BUDGETS,
+        key="money_grid",
+        help="Each sector's budget in £m, or its share of all the budgets.",
     )
-    show_fan(budget_rows, "£m a year", facet=True, shared_y=False)
-    st.subheader("Shares of the budgets by sector")
-    st.caption(
-        "Each sector's budget as a share of all of them. One scale for every sector, from 0%, "
-        "so the heights compare: a small sector's change looks as small as it is."
-    )
-    show_fan(share_rows, "share", percent=True, facet=True, shared_y=True)
+    if grid == SHARES:
+        st.subheader("Shares of the budgets by sector")
+        st.caption(
+            "Each sector's budget as a share of all of them. One scale for every sector, from "
+            "0%, so the heights compare: a small sector's change looks as small as it is."
+        )
+        show_fan(share_rows, "share", percent=True, facet=True, shared_y=True)
+    else:
+        st.subheader("Budgets by sector (£m a year)")
+        st.caption(
+            "Each sector's budget: the year's plan plus in-year transfers to date. Each chart "
+            f"has its own scale, from £0m{scale_words(budget_rows)}."
+        )
+        show_fan(budget_rows, "£m a year", facet=True, shared_y=False)
 
 
 def scale_words(rows: list[dict[str, Any]]) -> str:
