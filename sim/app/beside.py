@@ -25,12 +25,15 @@ from sim.scenario.errors import Problem
 FIELD_CONTROLS: tuple[tuple[str, str], ...] = (
     ("ring_fences", "fences"),
     ("board.seats", "seats"),
+    ("board", "seats"),  # the board as a whole: its size, who votes
     ("board.members", "seats"),
     ("board.rule", "rule"),
     ("board.quorum", "quorum"),
     ("board.casting_vote", "casting_vote"),
     ("allocation.growth_rate", "growth_rate"),
-    ("allocation.growth_by_year", "growth_rate"),
+    # The first year's money is the file's; it is too large only with the growth and the
+    # horizon set here (the money would overflow), so the growth slider is blamed.
+    ("allocation.initial_gbp_m", "growth_rate"),
     ("pressure.intensity", "intensity"),
     ("pressure.shock_frequency", "shock_frequency"),
     ("spill_over.ae_per_appointment", "ae_per_appointment"),
@@ -39,6 +42,8 @@ FIELD_CONTROLS: tuple[tuple[str, str], ...] = (
     ("seed", "seed"),
 )
 FENCE_FIELD = re.compile(r"ring_fences\[(\d+)\]")
+#: A file's date outside the horizon (a plan's or a member's): the horizon control caused it.
+OUTSIDE_HORIZON = "is outside the horizon"
 Level = Literal["error", "warning"]
 
 
@@ -55,7 +60,10 @@ def control_of(path: str, settings: Settings) -> str | None:
         k = int(m.group(1))
         return f"fence{on[k]}" if k < len(on) else None
     for prefix, control in FIELD_CONTROLS:
-        if path == prefix or path.startswith((f"{prefix}.", f"{prefix}[")):
+        if path == prefix:
+            return control
+    for prefix, control in FIELD_CONTROLS:
+        if prefix != "board" and path.startswith((f"{prefix}.", f"{prefix}[")):
             return control
     return None
 
@@ -66,6 +74,8 @@ class Slots:
 
     slots: dict[str, DeltaGenerator] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    #: The controls a problem was shown beside (the summary says so only if any).
+    filled: set[str] = field(default_factory=set)
 
     def make(self, where: DeltaGenerator, control: str, label: str) -> None:
         """Leave an empty slot for ``control``'s messages at ``where`` (under the control)."""
@@ -88,12 +98,15 @@ def place(problems: Sequence[Problem], settings: Settings, slots: Slots, level: 
     lines = []
     for p in problems:
         control = control_of(p.field, settings)
+        if control is None and OUTSIDE_HORIZON in p.reason:
+            control = "horizon_years"
         label = slots.labels.get(control) if control else None
         text = words(p, label)
         lines.append(text if label else f"{_field_words(p.field)}: {p.reason}")
         if control in slots.slots:
             by_control.setdefault(control, []).append(p.reason)
     for control, reasons in by_control.items():
+        slots.filled.add(control)
         show = slots.slots[control].error if level == "error" else slots.slots[control].warning
         show("  \n".join(reasons), icon=":material/error:" if level == "error" else None)
     return lines

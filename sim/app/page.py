@@ -32,7 +32,7 @@ from sim.scenario.plausibility import cautions
 
 #: The head of the errors' summary at the top of the page, and what it adds when the last
 #: good results stay on screen.
-CANNOT_RUN = "These settings cannot be run (see the control marked in red):"
+CANNOT_RUN = "These settings cannot be run"
 STALE = "The results below are from your last valid settings, not the controls now."
 #: The in-page target of the sidebar's skip link (the headline's heading).
 RESULTS_ANCHOR = "results"
@@ -99,9 +99,11 @@ def settings_problems(
     return scenario, []
 
 
-def show_stale(errors: list[str], stale: bool) -> None:
-    """The errors at the top of the page, and whether the results below are stale."""
-    text = f"{CANNOT_RUN}  \n" + "  \n".join(literal(e) for e in errors)
+def show_stale(errors: list[str], stale: bool, marked: bool) -> None:
+    """The errors at the top of the page, and whether the results below are stale; where a
+    control is marked with its problem (``marked``), the page says so."""
+    head = f"{CANNOT_RUN} (see the control marked in red):" if marked else f"{CANNOT_RUN}:"
+    text = f"{head}  \n" + "  \n".join(literal(e) for e in errors)
     if stale:
         text += f"  \n**{STALE}**"
     st.error(text, icon=":material/error:")
@@ -135,7 +137,7 @@ def results_page() -> Showing | None:
             ss["last_good"] = scenario
             return showing
     last: Scenario | None = ss.get("last_good")
-    show_stale(errors, last is not None)
+    show_stale(errors, last is not None, bool(slots.filled))
     if last is None:
         return None
     try:
@@ -150,21 +152,23 @@ def draw_results(
 ) -> Showing:
     """The hand-off, the intro and the headline of ``scenario``; what the views draw from."""
     ss = st.session_state
-    if not stale:
-        ss["current"] = scenario
-        if pin_requested:  # the scenario of this rerun's controls (see session.on_pin)
-            ss["pinned"] = scenario
     changes = difference_words(original, scenario)
-    st.sidebar.header("Hand-off")
-    if stale:
-        st.sidebar.caption("Fix the settings marked in red to download them.")
-    else:
-        ss["scenario_toml"] = scenario_toml(scenario, original, ss["source"])
-        scenario_download(scenario, ss["scenario_toml"])
     same = not changes
     reference_too_big = None if same else check_size(original)
+    # The runs first: if one fails, nothing below (the pin, the hand-off) is left half done.
     reference = None if reference_too_big else get_run(original, "the file as loaded", slot)
     current: Run = reference if same and reference else get_run(scenario, "your settings", slot)
+    text = None if stale else scenario_toml(scenario, original, ss["source"])
+    if not stale:
+        ss["current"] = scenario
+        ss["scenario_toml"] = text
+        if pin_requested:  # the scenario of this rerun's controls (see session.on_pin)
+            ss["pinned"] = scenario
+    st.sidebar.header("Hand-off")
+    if text is None:
+        st.sidebar.caption("Fix the settings above to download them.")
+    else:
+        scenario_download(scenario, text)
     intro(scenario, original)
     st.subheader("The answer", anchor=RESULTS_ANCHOR)
     if same:

@@ -59,6 +59,8 @@ FIELD_WORDS: dict[str, tuple[str, str]] = {
     "horizon_years": ("Years simulated", "years"),
     "start_year": ("First financial year", "year"),
     "allocation.growth_rate": ("Allocation growth a year", "percent"),
+    "allocation.initial_gbp_m": ("Allocation in the first year", "money"),
+    "description": ("What the scenario is for", ""),
     "allocation.inflation": ("Price inflation a year", "percent"),
     "pressure.intensity": ("Size of demand surprises (1 = as usual)", "times"),
     "pressure.shock_frequency": ("How often demand shocks come (1 = as usual)", "times"),
@@ -174,13 +176,21 @@ def scenario_changes(original: Scenario, scenario: Scenario) -> list[Change]:
 def _value(x: Any, how: str) -> str:
     """A field's value in words: ``3.0%``, ``yes``, ``Two-thirds majority``, ``not set``."""
     if x is None:
-        return "not set"
+        return "no expiry" if how == "until" else "not set"
     if isinstance(x, bool):
         return "yes" if x else "no"
     if how == "rule":
         return RULE_LABELS.get(str(x), str(x).replace("_", " "))
     if how == "percent" and isinstance(x, int | float):
-        return display.percent(float(x), 1)
+        # As written: 13.0%, or 2.72% for a published growth to the hundredth of a point.
+        exact = abs(float(x) * 1000 - round(float(x) * 1000)) < 1e-9
+        return display.percent(float(x), 1 if exact else 2)
+    if how == "money" and isinstance(x, int | float):
+        return display.pounds_m(float(x))
+    if how == "until" and not x:
+        return "no expiry"
+    if x == "":
+        return "not set"
     if how == "year" and isinstance(x, int):
         return financial_year_label(x)
     if how == "count" and isinstance(x, int):
@@ -229,6 +239,11 @@ def _humane(names: tuple[str, ...]) -> str:
     return " › ".join(n.replace("_", " ") for n in names)
 
 
+def _upper_first(text: str) -> str:
+    """The first letter upper case, the rest as written (names keep their capitals)."""
+    return text[:1].upper() + text[1:]
+
+
 @dataclass(frozen=True)
 class Difference:
     """One setting that differs, in words: its label and its value in A and in B."""
@@ -256,15 +271,19 @@ def difference(c: Change) -> Difference:
         return Difference(f"Ring-fence {names[1]}", a, b)
     if c.kind in ("added", "removed"):
         a, b = ("none", "added") if c.kind == "added" else ("present", "removed")
-        return Difference(_humane(names).capitalize(), a, b)
+        return Difference(_upper_first(_humane(names)), a, b)
     if c.kind == "reordered":
         return Difference(
             f"Order of {_humane(names)}", ", ".join(map(str, c.old)), ", ".join(map(str, c.new))
         )
     label, how = FIELD_WORDS.get(c.path, (None, ""))
     if label is None:
-        label = _humane(names).capitalize()
-        how = "percent" if PERCENT_FIELDS.search(names[-1]) else ""
+        label = _upper_first(_humane(names))
+        # A fraction field, or a table of them by year (``allocation.growth_by_year``).
+        fraction = PERCENT_FIELDS.search(names[-1]) or "growth_by_year" in names
+        how = "percent" if fraction else ""
+        if names[-1] in ("until", "from", "start"):
+            how = "until" if names[-1] == "until" else ""
     return Difference(label, _value(c.old, how), _value(c.new, how))
 
 
@@ -341,7 +360,8 @@ def legend_names(a: Scenario, b: Scenario, most: int = 2) -> tuple[str, str]:
     """Names for A and B in a chart's legend, by what differs between them: ``A: primary
     care (GP) partners 1 voting seat``, ``B: primary care (GP) partners 3 voting seats``;
     at most ``most`` settings, then ``and 2 more``."""
-    found = differences(a, b)
+    # What a scenario is for, or its name, says nothing about the lines on a chart.
+    found = [d for d in differences(a, b) if d.label != FIELD_WORDS["description"][0]]
     if not found:
         return "A (same settings as B)", "B (same settings as A)"
     more = f" and {len(found) - most} more" if len(found) > most else ""

@@ -656,6 +656,9 @@ def test_compare_with_a_different_horizon_pairs_the_common_years() -> None:
         ]
         assert list(table["Measure"]) == [f"{m}, {y}" for m in yearly for y in years]
         assert "real growth of spending a year" in warning and "need left unmet" in warning
+        # The words say the years compared, those both cover.
+        last = f"{2025 + common - 1}/{26 + common - 1}"
+        assert any(f"paired futures, 2025/26–{last}" in c for c in captions(at))
         assert at.get("vega_lite_chart")
 
 

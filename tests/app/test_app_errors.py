@@ -92,4 +92,5 @@ def test_an_error_drawing_the_page_is_one_line(monkeypatch: pytest.MonkeyPatch) 
     # As every failure of the settings' run: one line at the top, the last results kept.
     lines, beside = problems(at)
     assert lines == ["baseline_edited: the run failed: KeyError: 'fields'"] and not beside
+    assert not any("marked in red" in e for e in errors(at)), "no control is marked"
     assert stale(at) and len(at.metric) == len(HEADLINES)

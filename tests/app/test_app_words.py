@@ -10,7 +10,16 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app.test_app import _fresh_caches, key, markdown, problems, stale, start, warnings
+from tests.app.test_app import (
+    _fresh_caches,
+    errors,
+    key,
+    markdown,
+    problems,
+    stale,
+    start,
+    warnings,
+)
 
 __all__ = ["_fresh_caches"]  # the app tests' fixture: no cached runs between tests
 
@@ -141,3 +150,25 @@ def test_the_money_view_shows_one_sector_grid_at_a_time_each_chart_described() -
     assert not at.exception
     assert "Shares of the budgets by sector" in [h.value for h in at.subheader]
     assert len(at.get("vega_lite_chart")) == 1 + sectors
+
+
+def test_problems_of_the_board_as_a_whole_are_beside_the_seats() -> None:
+    from sim.app.beside import control_of
+    from sim.app.controller import settings_of
+    from sim.scenario.loader import load_scenario
+    from tests.paths import SCENARIOS
+
+    settings = settings_of(load_scenario(SCENARIOS / "baseline.toml"))
+    assert control_of("board", settings) == "seats"
+    assert control_of("board.quorum", settings) == "quorum"
+    assert control_of("allocation.initial_gbp_m", settings) == "growth_rate"
+    assert control_of("allocation.growth_by_year.2026/27", settings) is None
+    at = start(reps=20)
+    for c in ("executive", "non_executive", "trust", "primary_care", "local_authority"):
+        at.slider(key=key(at, f"seats_{c}")).set_value(12).run()
+    for c in ("mental_health", "place", "other"):
+        at.slider(key=key(at, f"seats_{c}")).set_value(12).run()
+    assert not at.exception
+    (top,), (beside,) = problems(at)
+    assert top == f"Board seats: {beside}" and "at most 32 members" in beside
+    assert any("(see the control marked in red)" in e for e in errors(at))

@@ -78,3 +78,19 @@ def test_each_rule_in_words() -> None:
     assert fence_words(floor) == (
         "general practice: a budget that never falls in real terms, with no expiry"
     )
+
+
+def test_other_files_differences_read_in_words_and_stay_out_of_the_legend(
+    baseline: Scenario,
+) -> None:
+    from sim.scenario.loader import load_scenario
+    from tests.paths import SCENARIOS
+
+    other = load_scenario(SCENARIOS / "primary_care_ringfence_expires.toml")
+    lines = difference_words(baseline, other)
+    assert "Allocation in the first year: £3,646.0m → £3,448.0m" in lines
+    assert "Allocation › growth by year › 2024/25: not set → 2.66%" in lines
+    assert not any(CODE.search(line) for line in lines), lines
+    a_name, _ = legend_names(baseline, other)
+    assert "scenario is for" not in a_name and "ICB like" not in a_name
+    assert a_name.startswith("A: first financial year 2025/26")

@@ -80,6 +80,10 @@ def show(showing: Showing) -> None:
         return
     horizon = Horizon(scenario.start_year, scenario.horizon_years)
     if not same_period(a, scenario):
+        # Only the years both cover are compared: the words say those years.
+        first = max(a.start_year, scenario.start_year)
+        end = min(a.start_year + a.horizon_years, scenario.start_year + scenario.horizon_years)
+        horizon = Horizon(first, max(1, end - first))
         whole = sorted(
             {REGISTRY[r.measure].label for r in rows if not YEAR_DETAIL.fullmatch(r.detail)}
         )
