@@ -154,6 +154,12 @@ class ProcessPool(Closing):
                 p.terminate()
         for p in processes:
             p.join(timeout=5)
+        # A worker busy in native code may not stop on SIGTERM in time: kill it, so that no
+        # process outlives the backend.
+        for p in processes:
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=5)
 
     def restart(self) -> None:
         """A new pool after a worker died (a broken pool runs nothing more)."""
