@@ -3,6 +3,7 @@ per chunk (:class:`Handle`), and a context manager that stops its workers on lea
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -51,11 +52,12 @@ class Backend(Protocol):
     ) -> None: ...
 
 
-class Closing:
+class Closing(ABC):
     """``with backend: ...`` closes the backend (stops its workers) however the block ends."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Stop the backend's workers."""
 
     def __enter__(self) -> Self:
         return self

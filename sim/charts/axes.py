@@ -198,3 +198,21 @@ def headroom(values: Iterable[float | None], zero: bool) -> tuple[float, float] 
     top = high + HEADROOM * span
     bottom = low if zero and low >= 0 else low - HEADROOM * span
     return bottom, top
+
+
+def series_channel(
+    channel: type[alt.Color] | type[alt.StrokeDash],
+    order: Sequence[str],
+    values: Sequence[Any],
+    legend: alt.Legend | None,
+) -> Any:
+    """A channel that maps each series, in ``order``, to its value (a colour, a dash
+    pattern), with no title and the given legend: the series key every multi-series chart
+    shares."""
+    return channel(
+        "series:N",
+        title=None,
+        sort=list(order),
+        scale=alt.Scale(domain=list(order), range=list(values)),
+        legend=legend,
+    )

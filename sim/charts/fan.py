@@ -34,6 +34,7 @@ from sim.charts.axes import (
     month_tooltip,
     month_x,
     overhang,
+    series_channel,
     tooltip_format,
     value_label,
 )
@@ -137,21 +138,11 @@ def layout(
         color: Any = alt.Color(f"{COLOUR}:N", scale=None, legend=None)
     elif overlap:
         legend = _series_legend(order)
-        color = alt.Color(
-            "series:N",
-            title=None,
-            sort=list(order),
-            scale=alt.Scale(domain=list(order), range=[colour(i) for i in range(len(order))]),
-            legend=legend,
-        )
-        dashed = alt.StrokeDash(
-            "series:N",
-            title=None,
-            sort=list(order),
-            scale=alt.Scale(
-                domain=list(order), range=[list(DASHES[i % len(DASHES)]) for i in range(len(order))]
-            ),
-            legend=legend,
+        n = range(len(order))
+        color = series_channel(alt.Color, order, [colour(i) for i in n], legend)
+        # Every series after the first dashed (in a line chart only those past the palette).
+        dashed = series_channel(
+            alt.StrokeDash, order, [list(DASHES[i % len(DASHES)]) for i in n], legend
         )
     else:
         color = alt.Color(

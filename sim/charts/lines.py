@@ -26,6 +26,7 @@ from sim.charts.axes import (
     month_tooltip,
     month_x,
     overhang,
+    series_channel,
     tooltip_format,
     value_label,
 )
@@ -57,20 +58,8 @@ def _layout(
         symbolStrokeWidth=2.5,
         symbolSize=300,
     )
-    color = alt.Color(
-        "series:N",
-        title=None,
-        sort=list(order),
-        scale=alt.Scale(domain=list(order), range=[colour(i) for i in range(len(order))]),
-        legend=legend,
-    )
-    dashed = alt.StrokeDash(
-        "series:N",
-        title=None,
-        sort=list(order),
-        scale=alt.Scale(domain=list(order), range=[dash(i) for i in range(len(order))]),
-        legend=legend,
-    )
+    color = series_channel(alt.Color, order, [colour(i) for i in range(len(order))], legend)
+    dashed = series_channel(alt.StrokeDash, order, [dash(i) for i in range(len(order))], legend)
     base = alt.Chart({"name": LINES})
     lines = base.mark_line(strokeWidth=2.2, strokeJoin="round").encode(
         x=x,

@@ -6,7 +6,6 @@ skipped ("install chromium to run the browser tests"), except in CI, where it fa
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from sim import load_scenario, run
 from sim.app.headline import HEADLINES
 from sim.report.board_pack import PackRun, render_board_pack
-from tests.app.browser.conftest import CHROMIUM_FLAGS, find_chromium
+from tests.app.browser.conftest import CHROMIUM_FLAGS, require_chromium
 from tests.io.test_board_pack import SMALL, b_of
 from tests.paths import SCENARIOS
 
@@ -26,13 +25,7 @@ A4 = (595, 842)
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = find_chromium()
-    if path is None:
-        message = "install chromium to run the browser tests (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set and chromium is missing: {message}")
-        pytest.skip(message)
-    return path
+    return require_chromium()
 
 
 def pages(pdf: bytes) -> int:

@@ -46,9 +46,9 @@ def find_chromium() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """The chromium executable; skip without it, or fail in CI."""
+def require_chromium() -> str:
+    """The chromium executable; without it the calling test is skipped, or fails in CI
+    (where a skipped browser test would hide that nothing was checked)."""
     path = find_chromium()
     if path is None:
         message = "install chromium to run the browser tests (apt-get install chromium)"
@@ -56,6 +56,12 @@ def chromium() -> str:
             pytest.fail(f"CI is set and chromium is missing: {message}")
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The chromium executable (:func:`require_chromium`)."""
+    return require_chromium()
 
 
 @pytest.fixture(scope="session")
